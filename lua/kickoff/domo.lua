@@ -1,0 +1,147 @@
+--- Domo Workflows (Product API, vendor-apis.md §1): start, status, cancel,
+-- wait. Auth is the developer token in X-DOMO-Developer-Token, held in C.
+-- @classmod kickoff.domo
+local Error = require("kickoff.error")
+local Run = require("kickoff.run")
+local json = require("kickoff.json")
+local transport = require("kickoff.transport")
+local v = require("kickoff.validate")
+local waiter = require("kickoff.waiter")
+
+local Domo = {}
+Domo.__index = Domo
+Domo.__name = "kickoff.domo"
+
+local VENDOR = "domo"
+local API = "/api/workflow/v1"
+
+local start_fields = {
+  model_id = true, version = true, workflow = true, message = true, data = true,
+  timeout = true, deadline = true, retries = true,
+}
+
+--- Create a Domo Workflows client.
+-- @tparam table opts instance (e.g. "acme" for acme.domo.com) or base_url,
+-- token (developer token), and the common client options
+-- @return client, or nil, Error
+function Domo.new(opts)
+  transport.check_options("kickoff.domo", opts, { instance = "string", token = "string" })
+  local base = opts.base_url
+  if not base then
+    local field, rule = v.string("instance", opts.instance, {
+      pattern = "^[%w][%w%-]*$",
+      pattern_rule = "must be the instance sub-domain, e.g. acme for acme.domo.com" })
+    if field then return nil, Error.validation(VENDOR, field, rule) end
+    base = "https://" .. opts.instance .. ".domo.com"
+  end
+  local self = setmetatable({ vendor = VENDOR, base_url = base }, Domo)
+  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts)
+end
+
+-- Domo documents no error body; surface a message field when there is one.
+function Domo.describe_error(body)
+  if type(body) == "table" then
+    return body.message or body.error_description or body.statusReason or body.error
+  end
+end
+
+local function to_run(raw)
+  return Run.new { vendor = VENDOR, id = raw.id, vendor_status = raw.status, raw = raw }
+end
+
+local function per_call(opts)
+  return { timeout = opts.timeout, deadline = opts.deadline, retries = opts.retries }
+end
+
+--- Start a workflow instance.
+-- @tparam table p model_id (UUID), version ("1.1.0"), workflow (sends
+-- messageName "Start {workflow}") or message (messageName as is), data
+-- (table of start inputs), optional timeout/deadline/retries
+-- @return Run, or nil, Error
+function Domo:start(p)
+  if type(p) ~= "table" then
+    error("bad argument #1 to 'start' (table expected, got " .. type(p) .. ")", 2)
+  end
+  local field, rule = v.first(
+    function() return v.known_keys(nil, p, start_fields) end,
+    function() return v.uuid("model_id", p.model_id) end,
+    function() return v.string("version", p.version, { pattern = "^%d+[%.%d]*$",
+      pattern_rule = "must be a workflow version like 1.1.0" }) end,
+    function()
+      if p.workflow == nil and p.message == nil then return "workflow", "is required (or give message)" end
+      if p.workflow ~= nil and p.message ~= nil then return "workflow", "give workflow or message, not both" end
+      if p.workflow ~= nil then return v.string("workflow", p.workflow, { max = 1000 }) end
+      return v.string("message", p.message, { max = 1000 })
+    end,
+    function() return v.object("data", p.data == nil and {} or p.data) end)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  local body = json.encode({
+    messageName = p.message or ("Start " .. p.workflow),
+    version = p.version,
+    modelId = p.model_id,
+    data = json.object(p.data or {}),
+  })
+  local req = per_call(p)
+  req.method, req.path, req.body = "POST", API .. "/instances/message", body
+  req.content_type = "application/json"
+  local res, err = transport.call(self, req)
+  if not res then return nil, err end
+  if type(res.json) ~= "table" or res.json.id == nil then
+    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status,
+      message = "start response has no instance id", attempts = res.attempts }
+  end
+  return to_run(res.json)
+end
+
+local function check_id(id)
+  if type(id) == "table" then id = id.id end
+  local field, rule = v.string("id", id, { max = 200 })
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  return id
+end
+
+local function instance_call(self, method, id, suffix, opts)
+  local err
+  id, err = check_id(id)
+  if not id then return nil, err end
+  local req = per_call(opts or {})
+  req.method = method
+  req.path = API .. "/instances/" .. v.path_segment(id) .. suffix
+  -- reading is safe to repeat; cancelling twice has no further effect
+  req.idempotent = true
+  local res
+  res, err = transport.call(self, req)
+  if not res then return nil, err end
+  if type(res.json) ~= "table" then
+    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status,
+      message = "expected an instance object", attempts = res.attempts }
+  end
+  return to_run(res.json)
+end
+
+--- Fetch an instance's current status (GET .../instances/{id}).
+-- @param id instance id or Run
+function Domo:status(id, opts)
+  return instance_call(self, "GET", id, "", opts)
+end
+
+--- Cancel an instance (POST .../instances/{id}/cancel).
+function Domo:cancel(id, opts)
+  return instance_call(self, "POST", id, "/cancel", opts)
+end
+
+--- Poll until the run is final (see kickoff.waiter for opts).
+function Domo:wait(run, opts)
+  return waiter.wait(VENDOR, run, function(id) return self:status(id) end, opts)
+end
+
+--- Release the connection state now instead of at garbage collection.
+function Domo:close()
+  if self.core then self.core:close() end
+end
+
+function Domo:__tostring()
+  return "kickoff.domo(" .. self.base_url .. ")"
+end
+
+return Domo

@@ -1,0 +1,184 @@
+--- JSON for kickoff: a validating encoder and a typed decoder.
+-- The encoder checks while it writes, so a bad value is reported with the
+-- path of the field and the rule it breaks, and nothing is sent. Integers
+-- stay integers both ways (Debian's lua-cjson 2.1 decodes every number as a
+-- float and writes only 14 significant digits, so it is used for decoding
+-- alone, with a pass that restores integers).
+-- @module kickoff.json
+local cjson = require("cjson").new()
+
+cjson.decode_invalid_numbers(false)
+
+local M = {}
+
+local ARRAY = setmetatable({}, { __name = "kickoff.json.array" })
+local OBJECT = setmetatable({}, { __name = "kickoff.json.object" })
+M.null = cjson.null
+
+--- Mark a table as a JSON array (needed for empty arrays).
+function M.array(t)
+  return setmetatable(t or {}, { __jsontype = ARRAY })
+end
+
+--- Mark a table as a JSON object (an empty table already is one).
+function M.object(t)
+  return setmetatable(t or {}, { __jsontype = OBJECT })
+end
+
+local escapes = {
+  ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
+  ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+}
+local function escape_char(c)
+  return escapes[c] or string.format("\\u%04x", c:byte())
+end
+
+local function fail(path, rule)
+  error({ kickoff_json = true, field = path, rule = rule }, 0)
+end
+
+local function join(path, key)
+  if type(key) == "number" then return path .. "[" .. key .. "]" end
+  if path == "" then return key end
+  return path .. "." .. key
+end
+
+local function encode_string(s, path, out)
+  if not utf8.len(s) then fail(path, "must be valid UTF-8 text") end
+  out[#out + 1] = '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
+end
+
+local function encode_number(n, path, out)
+  if math.type(n) == "integer" then
+    out[#out + 1] = string.format("%d", n)
+    return
+  end
+  if n ~= n or n == math.huge or n == -math.huge then
+    fail(path, "must be a finite number (JSON has no NaN or infinity)")
+  end
+  -- shortest text that reads back as the same double
+  for digits = 15, 17 do
+    local s = string.format("%." .. digits .. "g", n)
+    if tonumber(s) == n then
+      out[#out + 1] = s
+      return
+    end
+  end
+end
+
+local encode_value
+
+-- Classifies a table: "array" with its length, or "object".
+local function shape(t, path)
+  local mt = getmetatable(t)
+  local marked = mt and mt.__jsontype
+  local n, count, has_string = #t, 0, false
+  for k in pairs(t) do
+    count = count + 1
+    local kt = type(k)
+    if kt == "string" then
+      has_string = true
+    elseif kt ~= "number" or math.type(k) ~= "integer" or k < 1 or k > n then
+      fail(path, "keys must be strings (object) or 1..n integers (array); got key "
+        .. tostring(k))
+    end
+  end
+  if has_string and n > 0 then
+    fail(path, "mixes array items and object fields")
+  end
+  if marked == ARRAY then
+    if has_string then fail(path, "marked as an array but has string keys") end
+    return "array", n
+  end
+  if marked == OBJECT or count == 0 or has_string then return "object" end
+  if count ~= n then fail(path, "array has holes (nil items)") end
+  return "array", n
+end
+
+function encode_value(v, path, out, seen, depth)
+  local t = type(v)
+  if t == "string" then
+    encode_string(v, path, out)
+  elseif t == "number" then
+    encode_number(v, path, out)
+  elseif t == "boolean" then
+    out[#out + 1] = v and "true" or "false"
+  elseif v == M.null then
+    out[#out + 1] = "null"
+  elseif t == "table" then
+    if seen[v] then fail(path, "contains a cycle") end
+    if depth > 64 then fail(path, "nests deeper than 64 levels") end
+    seen[v] = true
+    local kind, n = shape(v, path)
+    if kind == "array" then
+      out[#out + 1] = "["
+      for i = 1, n do
+        if i > 1 then out[#out + 1] = "," end
+        encode_value(v[i], join(path, i), out, seen, depth + 1)
+      end
+      out[#out + 1] = "]"
+    else
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = k end
+      table.sort(keys) -- stable output: dry runs and journals compare equal
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        if i > 1 then out[#out + 1] = "," end
+        local sub = join(path, k)
+        encode_string(k, sub, out)
+        out[#out + 1] = ":"
+        encode_value(v[k], sub, out, seen, depth + 1)
+      end
+      out[#out + 1] = "}"
+    end
+    seen[v] = nil
+  else
+    fail(path, "must be a JSON value (string, number, boolean, table); got " .. t)
+  end
+end
+
+--- Encode a value.
+-- @param value
+-- @tparam[opt] string path field name used in error reports
+-- @return JSON text, or nil, field, rule
+function M.encode(value, path)
+  local out = {}
+  local ok, err = pcall(encode_value, value, path or "", out, {}, 0)
+  if ok then return table.concat(out) end
+  if type(err) == "table" and err.kickoff_json then
+    return nil, err.field ~= "" and err.field or (path or "value"), err.rule
+  end
+  error(err, 0)
+end
+
+local INT_LIMIT = 2 ^ 53
+
+local function restore(v)
+  if type(v) == "number" then
+    if v == math.floor(v) and v > -INT_LIMIT and v < INT_LIMIT then
+      return math.tointeger(v)
+    end
+    return v
+  end
+  if type(v) ~= "table" then return v end
+  local n = #v
+  if n > 0 then
+    for i = 1, n do v[i] = restore(v[i]) end
+  else
+    for k, x in pairs(v) do
+      if x == cjson.null then v[k] = nil else v[k] = restore(x) end
+    end
+  end
+  return v
+end
+
+--- Decode JSON text. Integral numbers come back as Lua integers; null
+-- fields of objects are absent, null items of arrays are `json.null`.
+-- @return value, or nil, message
+function M.decode(text)
+  local ok, v = pcall(cjson.decode, text)
+  if not ok then return nil, tostring(v) end
+  return restore(v)
+end
+
+return M

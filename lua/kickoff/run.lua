@@ -1,0 +1,56 @@
+--- Run objects: one launched workflow run, with a normalised status.
+-- `status` is one of "queued", "running", "succeeded", "failed",
+-- "canceled" (or "unknown" for a word no vendor documents); `vendor_status`
+-- keeps the vendor's own word and `raw` the decoded response.
+-- @classmod kickoff.Run
+local Run = {}
+Run.__index = Run
+Run.__name = "kickoff.Run"
+
+--- Vendor word -> normalised status, per vendor, in one place.
+-- Domo documents null, IN_PROGRESS, CANCELED, COMPLETED; FAILED and TIMEOUT
+-- are seen in community code only (vendor-apis.md §1.3) and accepted.
+-- Zuora's Finished is refined by task counts (see zuora.lua).
+-- Captain Data reports finished or completed for success (§4.4).
+Run.status_map = {
+  domo = {
+    [""] = "queued", IN_PROGRESS = "running", COMPLETED = "succeeded",
+    CANCELED = "canceled", CANCELLED = "canceled", FAILED = "failed", TIMEOUT = "failed",
+  },
+  zuora = {
+    Queued = "queued", Processing = "running", Stopping = "running",
+    Stopped = "canceled", Finished = "succeeded",
+  },
+  captaindata = {
+    pending = "queued", running = "running", finished = "succeeded",
+    completed = "succeeded", warning = "failed", shutdown = "failed",
+    paused = "failed", stopped = "canceled",
+  },
+  campaigns = { sent = "succeeded" },
+}
+
+local final = { succeeded = true, failed = true, canceled = true }
+
+--- Normalise a vendor word ("" stands for a null status).
+function Run.normalise(vendor, word)
+  local map = Run.status_map[vendor] or {}
+  return map[word or ""] or "unknown"
+end
+
+--- Build a run. fields: vendor, id, vendor_status, raw, and optionally status.
+function Run.new(fields)
+  fields.status = fields.status or Run.normalise(fields.vendor, fields.vendor_status)
+  return setmetatable(fields, Run)
+end
+
+--- Whether the run reached a final status.
+function Run:is_final()
+  return final[self.status] == true
+end
+
+function Run:__tostring()
+  return string.format("kickoff.Run(%s %s: %s%s)", self.vendor, tostring(self.id),
+    self.status, self.vendor_status and (" [" .. tostring(self.vendor_status) .. "]") or "")
+end
+
+return Run

@@ -1,0 +1,146 @@
+--- The one request path every verb of every vendor goes through: submit to
+-- the engine, then yield (inside a kickoff scheduler) or step until done
+-- (outside one), then turn the C result into a response or a kickoff.Error.
+-- @module kickoff.transport
+local core = require("kickoff.core")
+local Error = require("kickoff.error")
+local json = require("kickoff.json")
+
+local M = {}
+
+local engine
+local owners = setmetatable({}, { __mode = "v" }) -- core client id -> Lua client
+
+--- The process-wide engine (one connection pool), created on first use.
+function M.engine()
+  if not engine then engine = core.engine() end
+  return engine
+end
+
+-- Set by kickoff.scheduler: returns the running scheduler, if any.
+M.current_scheduler = function() return nil end
+
+local common_options = {
+  base_url = "string", timeout = "number", connect_timeout = "number",
+  deadline = "number", retries = "number", ca_file = "string", ca_path = "string",
+  proxy = "string", user_agent = "string", trace = "function",
+  backoff_base = "number", backoff_cap = "number", retry_after_cap = "number",
+}
+M.common_options = common_options
+
+--- Check a constructor's options: wrong types raise (programming errors).
+-- @param name constructor name for messages
+-- @param opts the user's table
+-- @param own vendor-specific option types
+function M.check_options(name, opts, own)
+  if type(opts) ~= "table" then
+    error(string.format("bad argument #1 to '%s' (table expected, got %s)", name, type(opts)), 3)
+  end
+  for k, v in pairs(opts) do
+    local want = own[k] or common_options[k]
+    if not want then
+      error(string.format("%s: unknown option '%s'", name, tostring(k)), 3)
+    end
+    if type(v) ~= want then
+      error(string.format("%s: bad option '%s' (%s expected, got %s)", name, k, want, type(v)), 3)
+    end
+  end
+end
+
+--- Create the C client for a Lua client object.
+-- @param owner the Lua client (gets .core; its .trace receives events)
+-- @param spec table for core.client (vendor, secret, ...)
+-- @param opts the user's options (common ones are copied)
+-- @return owner, or nil, Error
+function M.attach(owner, spec, opts)
+  for k in pairs(common_options) do
+    if spec[k] == nil and k ~= "trace" then spec[k] = opts[k] end
+  end
+  spec.trace = opts.trace ~= nil
+  local client, msg = core.client(M.engine(), spec)
+  if not client then
+    return nil, Error.validation(spec.vendor, msg:match("^([%w_]+):") , msg:gsub("^[%w_]+: ", "", 1))
+  end
+  owner.core = client
+  owner.trace = opts.trace
+  owner.core_id = client:info().id
+  owners[owner.core_id] = owner
+  return owner
+end
+
+--- Deliver queued trace events to their clients' trace functions. A
+-- failing trace function cannot break a request: its error is dropped.
+function M.dispatch_events()
+  local events = engine and engine:events()
+  if not events then return end
+  for _, ev in ipairs(events) do
+    local owner = owners[ev.client]
+    if owner and owner.trace then
+      pcall(owner.trace, { type = ev.type, text = ev.text, vendor = owner.vendor })
+    end
+  end
+end
+
+--- Wait for a transfer: yield to the scheduler, or drive the engine.
+function M.await(transfer)
+  local scheduler = M.current_scheduler()
+  if scheduler then return scheduler:await(transfer) end
+  local e = M.engine()
+  while not transfer:done() do
+    e:step(1)
+    M.dispatch_events()
+  end
+  M.dispatch_events()
+  return transfer:result()
+end
+
+--- Sleep without blocking other coroutines of a scheduler.
+function M.sleep(seconds)
+  local scheduler = M.current_scheduler()
+  if scheduler then return scheduler:sleep(seconds) end
+  core.sleep(seconds)
+end
+
+local function error_from_result(owner, res)
+  local body = res.body
+  local decoded = body ~= "" and json.decode(body) or nil
+  local message = res.message
+  local detail = owner.describe_error and owner.describe_error(decoded, res) or nil
+  if detail then message = message .. ": " .. detail end
+  return Error.new {
+    kind = res.kind, vendor = owner.vendor, status = res.status ~= 0 and res.status or nil,
+    message = message, retryable = res.retryable, attempts = res.attempts,
+    phase = res.phase, retry_after = res.retry_after,
+    request_id = owner.request_id_header and res.headers[owner.request_id_header] or nil,
+    body = decoded or (body ~= "" and body or nil), headers = res.headers,
+  }
+end
+
+--- Send one request and wait for it.
+-- @param owner Lua client (vendor, core, describe_error, request_id_header)
+-- @param req table for Client:submit
+-- @return response {status, headers, body, json, attempts, elapsed}, or nil, Error
+function M.call(owner, req)
+  local transfer, msg = owner.core:submit(req)
+  if not transfer then
+    local field, rule = msg:match("^([%w_ %-]+): (.*)$")
+    return nil, Error.validation(owner.vendor, field, rule or msg)
+  end
+  local res = M.await(transfer)
+  transfer:close()
+  if res.kind ~= "ok" then return nil, error_from_result(owner, res) end
+  if res.body ~= "" then
+    local decoded, derr = json.decode(res.body)
+    if decoded == nil and derr then
+      return nil, Error.new {
+        kind = "protocol", vendor = owner.vendor, status = res.status,
+        message = "response is not valid JSON (" .. derr .. ")", attempts = res.attempts,
+        request_id = owner.request_id_header and res.headers[owner.request_id_header] or nil,
+      }
+    end
+    res.json = decoded
+  end
+  return res
+end
+
+return M
