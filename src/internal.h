@@ -80,6 +80,8 @@ struct ko_transfer {
   double started_at;
   double deadline_at;
   double wake_at;
+  size_t body_pos;     /* bytes of the body handed to libcurl this attempt */
+  int rewind_refused;  /* libcurl wanted to resend a non-idempotent body */
   ko_buf resp_body;
   ko_buf resp_headers; /* raw header block of the last response */
   int too_large;

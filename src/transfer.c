@@ -255,7 +255,30 @@ static long remaining_ms(const ko_transfer *t) {
   return (long)((t->deadline_at - ko_now()) * 1000.0);
 }
 
-static void set_method(CURL *easy, const ko_transfer *t) {
+/* Non-idempotent bodies are streamed through a read callback instead of
+ * POSTFIELDS, so that libcurl cannot silently send them twice: when a
+ * reused connection dies after the request went out, libcurl retries the
+ * request on a fresh connection, which needs a rewind; refusing the rewind
+ * turns that hidden duplicate launch into an error we report as
+ * outcome_unknown. */
+static size_t on_read_body(char *buf, size_t size, size_t nmemb, void *ud) {
+  ko_transfer *t = ud;
+  size_t room = size * nmemb, left = t->body.len - t->body_pos;
+  size_t n = left < room ? left : room;
+  if (n) memcpy(buf, t->body.data + t->body_pos, n);
+  t->body_pos += n;
+  return n;
+}
+
+static int on_seek_body(void *ud, curl_off_t offset, int origin) {
+  ko_transfer *t = ud;
+  if (origin == SEEK_SET && offset == 0 && t->body_pos == 0)
+    return CURL_SEEKFUNC_OK; /* nothing was sent yet */
+  t->rewind_refused = 1;
+  return CURL_SEEKFUNC_FAIL;
+}
+
+static void set_method(CURL *easy, ko_transfer *t) {
   const char *m = t->method;
   int has_body = t->body.data != NULL;
   if (strcmp(m, "GET") == 0 && !has_body) {
@@ -270,7 +293,17 @@ static void set_method(CURL *easy, const ko_transfer *t) {
       strcmp(m, "PATCH") == 0) {
     /* POST machinery also for PUT/PATCH so an empty body still sends
      * Content-Length: 0 */
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, has_body ? t->body.data : "");
+    t->body_pos = 0;
+    t->rewind_refused = 0;
+    if (!t->idempotent && has_body) {
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read_body);
+      curl_easy_setopt(easy, CURLOPT_READDATA, t);
+      curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek_body);
+      curl_easy_setopt(easy, CURLOPT_SEEKDATA, t);
+    } else {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, has_body ? t->body.data : "");
+    }
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)(has_body ? t->body.len : 0));
   }
@@ -505,6 +538,12 @@ static void judge_transport(ko_transfer *t, CURLcode code, verdict *v) {
     snprintf(v->message, sizeof v->message,
              "response body larger than %u bytes; aborted",
              KO_MAX_RESPONSE_BYTES);
+  } else if (code == CURLE_SEND_FAIL_REWIND && t->rewind_refused) {
+    *v = (verdict){KO_ERR_OUTCOME_UNKNOWN, "receive", 0, ""};
+    snprintf(v->message, sizeof v->message,
+             "the connection closed after the request was sent and before any "
+             "response; %s",
+             unknown_hint);
   } else if (code == CURLE_OPERATION_TIMEDOUT && sent == 0) {
     *v = (verdict){KO_ERR_TIMEOUT, "connect", 1, ""};
     snprintf(v->message, sizeof v->message,

@@ -79,7 +79,7 @@ function Domo:start(p)
     messageName = p.message or ("Start " .. p.workflow),
     version = p.version,
     modelId = p.model_id,
-    data = json.object(p.data or {}),
+    data = p.data or {},
   })
   local req = per_call(p)
   req.method, req.path, req.body = "POST", API .. "/instances/message", body

@@ -27,6 +27,11 @@ for name, modname in pairs(vendors) do
   end
 end
 
+--- Captain Data job builders (csv_inputs, step, steps, template).
+function kickoff.captaindata_builders()
+  return require("kickoff.payload")
+end
+
 --- Mark a table as a JSON array (an empty Lua table is sent as {}).
 kickoff.array = kickoff.json.array
 

@@ -104,9 +104,14 @@ end
 local function error_from_result(owner, res)
   local body = res.body
   local decoded = body ~= "" and json.decode(body) or nil
-  local message = res.message
+  -- the C message starts "HTTP NNN"; the status is shown by tostring already
+  local message = res.message:gsub("^HTTP %d+:? ?", "")
   local detail = owner.describe_error and owner.describe_error(decoded, res) or nil
-  if detail then message = message .. ": " .. detail end
+  if detail then
+    message = message ~= "" and (tostring(detail) .. "; " .. message) or tostring(detail)
+  elseif message == "" then
+    message = "the server refused the request"
+  end
   return Error.new {
     kind = res.kind, vendor = owner.vendor, status = res.status ~= 0 and res.status or nil,
     message = message, retryable = res.retryable, attempts = res.attempts,

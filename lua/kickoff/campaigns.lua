@@ -1,0 +1,156 @@
+--- Domo Campaigns (vendor-apis.md §3): start a campaign send, and the
+-- DataSet-alert variant. The access token travels in the JSON body, so the
+-- C core writes it there and treats the whole body as a secret. A start
+-- sends email and is never retried once it may have reached the server.
+-- @classmod kickoff.campaigns
+local Error = require("kickoff.error")
+local Run = require("kickoff.run")
+local json = require("kickoff.json")
+local transport = require("kickoff.transport")
+local v = require("kickoff.validate")
+
+local Campaigns = {}
+Campaigns.__index = Campaigns
+Campaigns.__name = "kickoff.campaigns"
+
+local VENDOR = "campaigns"
+
+local EMAIL = "^[%w.!#$%%&'*+/=?^_`{|}~-]+@[%w-]+%.[%w.-]*%w$"
+
+local function check_email(field, s)
+  return v.string(field, s, { max = 254, pattern = EMAIL, pattern_rule = "must be an email address like ada@example.com" })
+end
+
+--- Create a Campaigns client.
+-- @tparam table opts instance (e.g. "acme.domo.com"), token (a Domo access
+-- token), owner_email (the token owner's email), optional base_url
+-- @return client, or nil, Error
+function Campaigns.new(opts)
+  transport.check_options("kickoff.campaigns", opts,
+    { instance = "string", token = "string", owner_email = "string" })
+  local field, rule = v.first(
+    function() return v.string("instance", opts.instance, {
+      pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,
+    function() return check_email("owner_email", opts.owner_email) end)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email,
+    base_url = opts.base_url or "https://campaigns-prod.domolabs.io" }, Campaigns)
+  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
+end
+
+-- No error body is documented: take a message from JSON or plain text.
+function Campaigns.describe_error(body)
+  if type(body) == "table" then return body.message or body.error end
+  if type(body) == "string" and #body < 300 then return body end
+end
+
+local function check_emails(emails, required)
+  if emails == nil and not required then return end
+  local field, rule = v.list("emails", emails, { allow_empty = not required })
+  if field then return field, rule end
+  for i, e in ipairs(emails) do
+    field, rule = check_email("emails[" .. i .. "]", e)
+    if field then return field, rule end
+  end
+end
+
+local function send(self, path, body, opts)
+  local res, err = transport.call(self, {
+    method = "POST", path = path, body = json.encode(body), content_type = "application/json",
+    body_secret = true, timeout = opts.timeout, deadline = opts.deadline,
+  })
+  if not res then return nil, err end
+  local recipients = body.emailAddresses
+  return Run.new {
+    vendor = VENDOR, id = body.campaignId, vendor_status = "sent", raw = res.json,
+    recipients = #recipients > 0 and recipients or "distribution list",
+  }
+end
+
+local start_options = { emails = true, timeout = true, deadline = true }
+
+--- Start a campaign send (POST /api/v1/campaigns/start). 200 with an empty
+-- body is success. With no emails, the whole distribution list is sent to.
+-- @param campaign_id integer (the campaign's SETTINGS tab)
+-- @tparam[opt] table opts emails (list of addresses, each on the list), timeout, deadline
+-- @return Run (status "succeeded"), or nil, Error
+function Campaigns:start(campaign_id, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #2 to 'start' (table expected, got " .. type(opts) .. ")", 2)
+  end
+  opts = opts or {}
+  local field, rule = v.first(
+    function() return v.integer("campaign_id", campaign_id, { min = 0 }) end,
+    function() return v.known_keys(nil, opts, start_options) end,
+    function() return check_emails(opts.emails, false) end)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  return send(self, "/api/v1/campaigns/start", {
+    campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
+    emailAddresses = json.array(opts.emails and { table.unpack(opts.emails) } or {}),
+    instance = self.instance,
+  }, opts)
+end
+
+local alert_options = { emails = true, is_test = true, fields = true, timeout = true, deadline = true }
+
+-- fields: a list of {key=, value=} or a map key -> value (sorted by key).
+local function alert_fields(fields)
+  if fields == nil then return json.array() end
+  if type(fields) ~= "table" then return nil, "fields", "must be a list of {key=, value=} or a map" end
+  local out = {}
+  if #fields > 0 then
+    for i, f in ipairs(fields) do
+      if type(f) ~= "table" then return nil, "fields[" .. i .. "]", "must be a {key=, value=} table" end
+      local field, rule = v.string("fields[" .. i .. "].key", f.key)
+      if field then return nil, field, rule end
+      out[i] = { key = f.key, value = f.value == nil and "" or f.value }
+    end
+  else
+    local keys = {}
+    for k in pairs(fields) do
+      if type(k) ~= "string" then return nil, "fields", "map keys must be strings" end
+      keys[#keys + 1] = k
+    end
+    table.sort(keys)
+    for i, k in ipairs(keys) do out[i] = { key = k, value = fields[k] } end
+  end
+  for i, f in ipairs(out) do
+    local field, rule = v.object("fields[" .. i .. "]", f)
+    if field then return nil, field, rule end
+  end
+  return json.array(out)
+end
+
+--- The DataSet-alert trigger (POST /api/v1/campaigns/bae/start).
+-- @param campaign_id integer
+-- @tparam table opts emails, is_test (sends to the Sender Address; needs at
+-- least one email), fields ({key=, value=} list or map, rendered as
+-- {{domo-alert-KEY}}), timeout, deadline
+function Campaigns:start_alert(campaign_id, opts)
+  if type(opts) ~= "table" then
+    error("bad argument #2 to 'start_alert' (table expected, got " .. type(opts) .. ")", 2)
+  end
+  local fields, bad, why = alert_fields(opts.fields)
+  local field, rule = v.first(
+    function() return v.integer("campaign_id", campaign_id, { min = 0 }) end,
+    function() return v.known_keys(nil, opts, alert_options) end,
+    function() return v.boolean("is_test", opts.is_test, { optional = true }) end,
+    function() return check_emails(opts.emails, opts.is_test == true) end,
+    function() return bad, why end)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  return send(self, "/api/v1/campaigns/bae/start", {
+    campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
+    emailAddresses = json.array(opts.emails and { table.unpack(opts.emails) } or {}),
+    instance = self.instance, isTest = opts.is_test == true, fields = fields,
+  }, opts)
+end
+
+function Campaigns:close()
+  if self.core then self.core:close() end
+end
+
+function Campaigns:__tostring()
+  return "kickoff.campaigns(" .. self.base_url .. " for " .. self.instance .. ")"
+end
+
+return Campaigns

@@ -1,0 +1,310 @@
+--- Captain Data, API v3 (vendor-apis.md §4): launch (schedule), status,
+-- results (paged), retry, cancel, delete_schedule, upsert_account, wait.
+-- Auth: `Authorization: x-api-key KEY` and `x-project-id`, held in C.
+-- @classmod kickoff.captaindata
+local Error = require("kickoff.error")
+local Run = require("kickoff.run")
+local json = require("kickoff.json")
+local payload = require("kickoff.payload")
+local transport = require("kickoff.transport")
+local v = require("kickoff.validate")
+local waiter = require("kickoff.waiter")
+
+local CaptainData = {}
+CaptainData.__index = CaptainData
+CaptainData.__name = "kickoff.captaindata"
+
+local VENDOR = "captaindata"
+local API = "/v3"
+
+-- builders, re-exported for convenience
+CaptainData.csv_inputs = payload.csv_inputs
+CaptainData.step = payload.step
+CaptainData.steps = payload.steps
+CaptainData.template = payload.template
+
+CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true, month = true }
+
+--- Create a Captain Data client.
+-- @tparam table opts api_key, project_id (workspace uid), optional base_url
+-- (default https://api.captaindata.co), common client options
+function CaptainData.new(opts)
+  transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string" })
+  local self = setmetatable({ vendor = VENDOR,
+    base_url = opts.base_url or "https://api.captaindata.co" }, CaptainData)
+  return transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
+    base_url = opts.base_url }, opts)
+end
+
+-- v3 documents no error body; v4's {error_label, message, params} is common.
+function CaptainData.describe_error(body)
+  if type(body) ~= "table" then return type(body) == "string" and #body < 300 and body or nil end
+  local msg = body.message or body.error or body.detail
+  if msg and body.error_label then msg = body.error_label .. ": " .. msg end
+  return msg
+end
+
+local job_fields = {
+  job_name = true, inputs = true, steps = true, unstructure_meta = true, repeat_option = true,
+  timeout = true, deadline = true,
+}
+local step_fields = {
+  step_uid = true, accounts = true, parameters = true, accounts_rotation_enabled = true, output_column = true,
+}
+
+local function check_step(i, s)
+  local at = "steps[" .. i .. "]"
+  if type(s) ~= "table" then return at, "must be a step table (step_uid, accounts, parameters)" end
+  return v.first(
+    function() return v.known_keys(at, s, step_fields) end,
+    function() return v.string(at .. ".step_uid", s.step_uid) end,
+    function()
+      local field, rule = v.list(at .. ".accounts", s.accounts, { optional = true, allow_empty = true })
+      if field then return field, rule end
+      for j, a in ipairs(s.accounts or {}) do
+        field, rule = v.string(at .. ".accounts[" .. j .. "]", a)
+        if field then return field, rule end
+      end
+    end,
+    function() return v.object(at .. ".parameters", s.parameters, { optional = true }) end,
+    function() return v.boolean(at .. ".accounts_rotation_enabled", s.accounts_rotation_enabled, { optional = true }) end,
+    function()
+      if s.output_column ~= nil and s.output_column ~= json.null then
+        return v.string(at .. ".output_column", s.output_column)
+      end
+    end)
+end
+
+local function check_job(job)
+  return v.first(
+    function() return v.known_keys(nil, job, job_fields) end,
+    function() return v.string("job_name", job.job_name, { max = 255 }) end,
+    function() return v.list("inputs", job.inputs) end,
+    function()
+      for i, input in ipairs(job.inputs) do
+        local field, rule = v.object("inputs[" .. i .. "]", input)
+        if field then return field, rule end
+        if input.meta ~= nil then
+          field, rule = v.object("inputs[" .. i .. "].meta", input.meta)
+          if field then return field, rule end
+        end
+      end
+    end,
+    function() return v.list("steps", job.steps) end,
+    function()
+      for i, s in ipairs(job.steps) do
+        local field, rule = check_step(i, s)
+        if field then return field, rule end
+      end
+    end,
+    function() return v.boolean("unstructure_meta", job.unstructure_meta, { optional = true }) end,
+    function()
+      local r = job.repeat_option
+      if r == nil then return end
+      if type(r) ~= "table" then return "repeat_option", "must be {type=..., value=...}" end
+      local field, rule = v.known_keys("repeat_option", r, { type = true, value = true })
+      if field then return field, rule end
+      if not CaptainData.repeat_types[r.type] then
+        return "repeat_option.type", "must be one of minute, hour, day, week, month"
+      end
+      return v.integer("repeat_option.value", r.value, { min = 1 })
+    end)
+end
+
+-- The body exactly as documented: parameters sent as {} when empty,
+-- accounts as a JSON array even when empty.
+local function job_body(job)
+  local steps = {}
+  for i, s in ipairs(job.steps) do
+    steps[i] = {
+      step_uid = s.step_uid,
+      accounts = json.array({ table.unpack(s.accounts or {}) }),
+      parameters = s.parameters or {},
+      accounts_rotation_enabled = s.accounts_rotation_enabled,
+      output_column = s.output_column,
+    }
+  end
+  local body = {
+    job_name = job.job_name, inputs = json.array({ table.unpack(job.inputs) }), steps = json.array(steps),
+    unstructure_meta = job.unstructure_meta,
+  }
+  if job.repeat_option then
+    body.repeat_option = { type = job.repeat_option.type, value = math.tointeger(job.repeat_option.value) }
+  end
+  return json.encode(body)
+end
+
+local function job_run(raw, fallback_id)
+  local word = type(raw) == "table" and raw.status or nil
+  return Run.new {
+    vendor = VENDOR, id = type(raw) == "table" and (raw.uid or raw.job_uid) or fallback_id,
+    vendor_status = word, status = word == nil and "queued" or nil, raw = raw,
+  }
+end
+
+local function launch_to(self, path, job)
+  if type(job) ~= "table" then
+    error("bad argument #2 (job table expected, got " .. type(job) .. ")", 3)
+  end
+  local field, rule = check_job(job)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  local res, err = transport.call(self, {
+    method = "POST", path = path, body = job_body(job), content_type = "application/json",
+    timeout = job.timeout, deadline = job.deadline,
+  })
+  if not res then return nil, err end
+  if type(res.json) ~= "table" or not res.json.job_uid then
+    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status, attempts = res.attempts,
+      message = "schedule response has no job_uid" }
+  end
+  local run = job_run(nil, res.json.job_uid)
+  run.raw, run.workflow, run.message = res.json, res.json.workflow, res.json.message
+  return run
+end
+
+local function uid_check(field, uid)
+  if type(uid) == "table" then uid = uid.id end
+  local bad, rule = v.string(field, uid, { max = 255 })
+  if bad then return nil, Error.validation(VENDOR, bad, rule) end
+  return uid
+end
+
+--- Launch a workflow (POST /v3/workflows/{workflow_uid}/schedule).
+-- Not idempotent: retried only when nothing was sent or on 429.
+-- @tparam string workflow_uid
+-- @tparam table job job_name, inputs, steps, unstructure_meta, repeat_option, timeout, deadline
+-- @return Run (id = job_uid), or nil, Error
+function CaptainData:launch(workflow_uid, job)
+  local uid, err = uid_check("workflow_uid", workflow_uid)
+  if not uid then return nil, err end
+  return launch_to(self, API .. "/workflows/" .. v.path_segment(uid) .. "/schedule", job)
+end
+
+--- Retry a job with the same payload shape (POST /v3/jobs/{job_uid}/retry).
+function CaptainData:retry(job_uid, job)
+  local uid, err = uid_check("job_uid", job_uid)
+  if not uid then return nil, err end
+  return launch_to(self, API .. "/jobs/" .. v.path_segment(uid) .. "/retry", job)
+end
+
+local function get(self, path_or_url, opts)
+  opts = opts or {}
+  local req = { method = "GET", idempotent = true, timeout = opts.timeout, deadline = opts.deadline }
+  if path_or_url:find("^https?://") then req.url = path_or_url else req.path = path_or_url end
+  return transport.call(self, req)
+end
+
+--- A job's status (GET /v3/jobs/{job_uid}).
+function CaptainData:status(job_uid, opts)
+  local uid, err = uid_check("job_uid", job_uid)
+  if not uid then return nil, err end
+  local res
+  res, err = get(self, API .. "/jobs/" .. v.path_segment(uid), opts)
+  if not res then return nil, err end
+  return job_run(res.json, uid)
+end
+
+--- Cancel a job (POST /v3/jobs/{job_uid}/cancel; the v3 path is not
+-- confirmed by Captain Data's docs, see vendor-apis.md §4.5).
+function CaptainData:cancel(job_uid, opts)
+  local uid, err = uid_check("job_uid", job_uid)
+  if not uid then return nil, err end
+  opts = opts or {}
+  local res
+  res, err = transport.call(self, { method = "POST", path = API .. "/jobs/" .. v.path_segment(uid) .. "/cancel",
+    idempotent = true, timeout = opts.timeout, deadline = opts.deadline })
+  if not res then return nil, err end
+  if type(res.json) == "table" and res.json.status then return job_run(res.json, uid) end
+  return self:status(uid, opts)
+end
+
+--- One page of results: {results = {...}, next = url or nil}.
+-- @param job_uid or the `next` URL of a previous page
+function CaptainData:results_page(job_uid_or_url, opts)
+  local target = job_uid_or_url
+  if type(target) ~= "string" or not target:find("^https?://") then
+    local uid, err = uid_check("job_uid", target)
+    if not uid then return nil, err end
+    target = API .. "/jobs/" .. v.path_segment(uid) .. "/results"
+  end
+  local res, err = get(self, target, opts)
+  if not res then return nil, err end
+  local body = res.json or {}
+  local paging = type(body.paging) == "table" and body.paging or {}
+  return { results = body.results or {}, next = paging.have_next_page and paging.next or nil }
+end
+
+--- Iterate over every result row, following paging.next.
+-- `for row, err in cd:results(job_uid) do ... end`: on a failure the
+-- iterator yields `false, err` once and stops.
+function CaptainData:results(job_uid, opts)
+  local page, index, next_target, done = nil, 0, job_uid, false
+  return function()
+    if done then return nil end
+    while not page or index >= #page.results do
+      if page and not page.next then
+        done = true
+        return nil
+      end
+      local err
+      page, err = self:results_page(page and page.next or next_target, opts)
+      if not page then
+        done = true
+        return false, err
+      end
+      index = 0
+    end
+    index = index + 1
+    return page.results[index]
+  end
+end
+
+--- Delete a recurring schedule by job name (DELETE /v3/jobs/{job_name}).
+-- @return message ("Schedule deleted."), or nil, Error
+function CaptainData:delete_schedule(job_name, opts)
+  local field, rule = v.string("job_name", job_name, { max = 255 })
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  opts = opts or {}
+  local res, err = transport.call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
+    idempotent = true, timeout = opts.timeout, deadline = opts.deadline })
+  if not res then return nil, err end
+  return type(res.json) == "table" and res.json.message or "Schedule deleted."
+end
+
+--- Add or update an integration account (POST /v3/integrations/{integration}/accounts).
+-- With account.uid it updates (and is safe to retry); without, it creates.
+-- The body may hold cookies or passwords, so it never appears in traces.
+function CaptainData:upsert_account(integration, account, opts)
+  if type(account) ~= "table" then
+    error("bad argument #2 to 'upsert_account' (table expected, got " .. type(account) .. ")", 2)
+  end
+  local field, rule = v.first(
+    function() return v.string("integration", integration, { pattern = "^[%w_%-]+$",
+      pattern_rule = "must be an integration slug like linkedin" }) end,
+    function() return v.object("account", account) end,
+    function() return v.string("account.uid", account.uid, { optional = true }) end)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
+  opts = opts or {}
+  local res, err = transport.call(self, {
+    method = "POST", path = API .. "/integrations/" .. integration .. "/accounts",
+    body = json.encode({ account = account }), content_type = "application/json", body_secret = true,
+    idempotent = account.uid ~= nil, timeout = opts.timeout, deadline = opts.deadline,
+  })
+  if not res then return nil, err end
+  return res.json
+end
+
+--- Poll until the job is final (see kickoff.waiter for opts).
+function CaptainData:wait(job, opts)
+  return waiter.wait(VENDOR, job, function(id) return self:status(id) end, opts)
+end
+
+function CaptainData:close()
+  if self.core then self.core:close() end
+end
+
+function CaptainData:__tostring()
+  return "kickoff.captaindata(" .. self.base_url .. ")"
+end
+
+return CaptainData
