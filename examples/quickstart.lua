@@ -8,7 +8,7 @@
 local kickoff = require("kickoff")
 
 local domo, err = kickoff.domo {
-  instance = os.getenv("DOMO_INSTANCE"),
+  instance = not os.getenv("DOMO_BASE_URL") and os.getenv("DOMO_INSTANCE") or nil,
   base_url = os.getenv("DOMO_BASE_URL"),
   token = os.getenv("DOMO_ACCESS_TOKEN"),
   ca_file = os.getenv("KICKOFF_CA_FILE"), -- only for a private CA (the sandbox)
