@@ -48,6 +48,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory lint
 	@sh tools/run-tests.sh
 
 demo: deps
@@ -58,9 +59,10 @@ sandbox: build
 	@LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./$(BUILD)/?.so;;" $(LUA) bin/kickoff-sandbox
 
 lint:
-	luacheck lua spec examples bin bench
+	luacheck --no-color -q lua spec examples bin
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 --inline-suppr -I src $(SRC)
+	clang-tidy --quiet $(SRC) -- -std=gnu11 -I$(LUA_INCDIR) $(CURL_CFLAGS) 2>/dev/null
 
 install: build
 	install -d $(DESTDIR)$(LUA_LIBDIR)/kickoff $(DESTDIR)$(LUA_SHAREDIR) $(DESTDIR)$(BINDIR)

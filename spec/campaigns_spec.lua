@@ -126,8 +126,10 @@ describe("kickoff.campaigns", function()
       assert.equal("instance", err.field)
       c, err = kickoff.campaigns { instance = "acme.domo.com", token = "t", owner_email = "owner" }
       assert.equal("owner_email", err.field)
+      assert.is_nil(c)
       c, err = kickoff.campaigns { instance = "acme.domo.com", owner_email = "o@example.com" }
       assert.equal("token", err.field)
+      assert.is_nil(c)
     end)
   end)
 end)

@@ -193,7 +193,8 @@ describe("kickoff.core", function()
       end
       collectgarbage("collect")
       assert.is_not_nil(we.value)
-      c = nil -- luacheck: ignore
+      assert.matches("Client", tostring(c))
+      c = nil -- luacheck: ignore 311
       assert.is_true(support.collected(we))
     end)
 

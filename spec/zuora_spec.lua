@@ -218,8 +218,10 @@ describe("kickoff.zuora", function()
       assert.truthy(err.rule:find("us-sandbox-cloud2", 1, true))
       z, err = kickoff.zuora { env = "eu-production", client_id = "a", client_secret = "b", entity_ids = "x" }
       assert.equal("entity_ids", err.field)
+      assert.is_nil(z)
       z, err = kickoff.zuora { env = "eu-production", client_id = "a" }
       assert.equal("client_secret", err.field)
+      assert.is_nil(z)
     end)
 
     it("knows the ten data-centre hosts", function()

@@ -98,6 +98,7 @@ void ko_engine_emit(ko_engine *e, const ko_client *client,
   if (!ev) return;
   va_list ap;
   va_start(ap, fmt);
+  /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive */
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
   ev->text = n >= 0 ? malloc((size_t)n + 1) : NULL;

@@ -7,7 +7,7 @@
 #include "buffer.h"
 #include "kickoff.h"
 
-#define KO_MAX_RESPONSE_BYTES (16u * 1024u * 1024u)
+#define KO_MAX_RESPONSE_BYTES ((size_t)16 * 1024 * 1024)
 #define KO_MAX_EVENTS 4096
 #define KO_EASY_POOL 64
 

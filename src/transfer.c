@@ -247,7 +247,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
     t->resp_headers.len = 0;
     t->resp_body.len = 0;
   }
-  if (t->resp_headers.len + n > 256 * 1024) return 0;
+  if (t->resp_headers.len + n > (size_t)256 * 1024) return 0;
   return ko_buf_append(&t->resp_headers, data, n) == 0 ? n : 0;
 }
 
@@ -479,6 +479,7 @@ void ko_transfer_fail(ko_transfer *t, ko_error_kind kind, const char *phase,
   r->phase = phase;
   va_list ap;
   va_start(ap, fmt);
+  /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive */
   vsnprintf(r->message, sizeof r->message, fmt, ap);
   va_end(ap);
   finish(t);
@@ -536,7 +537,7 @@ static void judge_transport(ko_transfer *t, CURLcode code, verdict *v) {
   } else if (code == CURLE_WRITE_ERROR && t->too_large) {
     *v = (verdict){KO_ERR_PROTOCOL, "receive", 0, ""};
     snprintf(v->message, sizeof v->message,
-             "response body larger than %u bytes; aborted",
+             "response body larger than %zu bytes; aborted",
              KO_MAX_RESPONSE_BYTES);
   } else if (code == CURLE_SEND_FAIL_REWIND && t->rewind_refused) {
     *v = (verdict){KO_ERR_OUTCOME_UNKNOWN, "receive", 0, ""};

@@ -2,8 +2,9 @@
 -- routing by path prefix (/domo, /zuora, /campaigns, /captaindata) and a
 -- plain-http admin listener, both on 127.0.0.1 only.
 --
--- Per vendor request: journal -> fault rules -> vendor admit (idempotency)
--- -> latency -> "before" fault | vendor handler -> settle -> "after" fault.
+-- Per vendor request: journal -> fault rules -> vendor admit (auth, rate
+-- limit, idempotency) -> latency -> either a "before" fault, or the vendor
+-- handler -> vendor headers -> settle (store idempotent reply) -> "after" fault.
 local cqueues = require("cqueues")
 local socket = require("cqueues.socket")
 
@@ -69,7 +70,7 @@ function M.new(opts)
   -- "Defaults" for reset() are the built-ins plus what start() was given.
   self.defaults = util.merge(defaults, opts.config or {}, json.is_array)
 
-  self.env = { credentials = self.credentials, server = self }
+  self.env = { credentials = self.credentials }
   self.faults = faults.new(self.seed)
   self.vendors = {}
   self:reset_state()
@@ -319,7 +320,18 @@ function Server:serve(sock, kind)
   while true do
     local req, status, message = http.read_request(sock)
     if not req then
-      if status then http.write_response(sock, http.json(status, { message = message }), false) end
+      if status then
+        http.write_response(sock, http.json(status, { message = message }), false)
+        -- Lingering close: closing with unread input would send RST and
+        -- could destroy the error reply before the client reads it.
+        sock:shutdown("w")
+        sock:settimeout(1)
+        local drained = 0
+        repeat
+          local chunk = sock:read(-4096)
+          drained = drained + (chunk and #chunk or 0)
+        until not chunk or drained > 1024 * 1024
+      end
       break
     end
     req.text = req_text
@@ -334,6 +346,7 @@ function Server:serve(sock, kind)
       debug("%s %s -> fault (connection closed)", req.method, req.target)
       return
     end
+    res.head_only = req.method == "HEAD"
     debug("%s %s -> %d", req.method, req.target, res.status)
     local keep = req.keep_alive and not res.close
     local written = http.write_response(sock, res, keep)

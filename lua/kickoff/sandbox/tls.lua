@@ -3,6 +3,7 @@
 -- in the repository. Clients trust the sandbox through the CA PEM file only.
 local bignum = require("openssl.bignum")
 local pkey = require("openssl.pkey")
+local rand = require("openssl.rand")
 local x509 = require("openssl.x509")
 local altname = require("openssl.x509.altname")
 local extension = require("openssl.x509.extension")
@@ -38,8 +39,9 @@ end
 -- openssl.ssl.context ready for cqueues' socket:starttls().
 function M.generate()
   local now = os.time()
-  -- Random serials: clients that cache certificates must not confuse restarts.
-  local serial = math.random(1, 0x7fffffff)
+  -- Random serials (not from the seeded generator): clients that cache
+  -- certificates must not confuse one run's certificate with another's.
+  local serial = (string.unpack("<I4", rand.bytes(4)) & 0x3fffffff) + 1
 
   local ca_key = new_key()
   local ca = base_cert(serial, "kickoff sandbox CA", ca_key, now)
