@@ -7,7 +7,7 @@ PACKAGES="
 gcc make pkg-config ca-certificates openssl
 lua5.4 liblua5.4-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev
 lua-cjson lua-busted lua-cqueues lua-luaossl
-lua-check cppcheck clang-tidy luarocks
+lua-check cppcheck clang-tidy luarocks valgrind
 "
 
 missing=""
