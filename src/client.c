@@ -18,8 +18,6 @@ void ko_policy_defaults(ko_policy *p) {
   p->retry_after_cap_ms = 60000;
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
-
 static int dup_checked(char **dst, const char *src) {
   if (!src) return 0;
   *dst = strdup(src);
@@ -113,10 +111,9 @@ ko_client *ko_client_new(ko_engine *engine, const ko_client_opts *o, char *err,
       dup_checked(&c->ca_file, o->ca_file) || dup_checked(&c->ca_path, o->ca_path) ||
       dup_checked(&c->proxy, o->proxy))
     goto oom;
-  c->secret_len = c->secret ? strlen(c->secret) : 0;
-  c->user_agent = dup_or_null(o->user_agent ? o->user_agent
-                                            : "kickoff/" KO_VERSION);
-  if (!c->user_agent) goto oom;
+  if (dup_checked(&c->user_agent,
+                  o->user_agent ? o->user_agent : "kickoff/" KO_VERSION))
+    goto oom;
   return c;
 oom:
   snprintf(err, errlen, "out of memory");

@@ -40,7 +40,6 @@ struct ko_client {
   const ko_vendor *vendor;
   char *base_url;
   char *secret; /* wiped on free */
-  size_t secret_len;
   char *client_id;
   char *project_id;
   char *ca_file, *ca_path, *proxy, *user_agent;
@@ -111,7 +110,6 @@ void ko_transfer_fail(ko_transfer *transfer, ko_error_kind kind,
                       const char *phase, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void ko_transfer_wake_due(ko_engine *engine, double now);
-void ko_transfer_release_internals(ko_transfer *transfer);
 
 /* auth.c */
 /* Adds the vendor's auth headers for this attempt. Returns 0, or -1 when the

@@ -61,6 +61,7 @@ typedef struct ko_vendor {
   const char *body_secret_field; /* KO_AUTH_BODY_FIELD: JSON field for the secret */
   const char *token_path;        /* KO_AUTH_OAUTH_CC: token endpoint path */
   const char *request_id_header; /* vendor's request id response header */
+  const char *idempotency_header; /* header for idempotency keys, if any */
   const char *default_base_url;  /* NULL when the host is per account */
   const ko_named_host *hosts;    /* named data-centre hosts, NULL-terminated */
   int gzip_requests;             /* accepts Content-Encoding: gzip bodies */
@@ -68,7 +69,6 @@ typedef struct ko_vendor {
 
 const ko_vendor *ko_vendor_find(const char *name);
 const ko_vendor *ko_vendor_at(size_t index); /* NULL past the end */
-const char *ko_vendor_host(const ko_vendor *vendor, const char *env_name);
 
 /* ---- engine (engine.c) --------------------------------------------------- */
 

@@ -502,7 +502,7 @@ static int transfer_result(lua_State *L) {
 /* ---- module functions ---------------------------------------------------- */
 
 /***
-Vendor descriptors: name, default_base_url and named hosts.
+Vendor descriptors: name, default_base_url, request_id_header and named hosts.
 @function vendors
 */
 static int l_vendors(lua_State *L) {
@@ -515,6 +515,10 @@ static int l_vendors(lua_State *L) {
     if (v->default_base_url) {
       lua_pushstring(L, v->default_base_url);
       lua_setfield(L, -2, "default_base_url");
+    }
+    if (v->request_id_header) {
+      lua_pushstring(L, v->request_id_header);
+      lua_setfield(L, -2, "request_id_header");
     }
     lua_newtable(L);
     for (const ko_named_host *h = v->hosts; h && h->name; h++) {

@@ -137,11 +137,11 @@ static int header_named(const char *line, const char *name) {
   return strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
-/* Whether a "Name: value" line carries a credential and must be redacted. */
+/* Whether a "Name: value" line carries a credential and must be redacted:
+ * the generic credential headers, plus the vendor's own auth header. */
 int ko_header_is_secret(const char *line, const ko_vendor *vendor) {
   static const char *const always[] = {"Authorization", "Proxy-Authorization",
-                                       "Cookie", "X-DOMO-Developer-Token",
-                                       "x-api-key", NULL};
+                                       "Cookie", NULL};
   for (const char *const *h = always; *h; h++)
     if (header_named(line, *h)) return 1;
   return vendor && vendor->auth_header && header_named(line, vendor->auth_header);

@@ -13,8 +13,6 @@
 
 #define TRACE_BODY_MAX 2048
 
-static const char *const idempotency_header = "Idempotency-Key";
-
 ko_transfer *ko_transfer_alloc(ko_client *client) {
   ko_transfer *t = calloc(1, sizeof *t);
   if (!t) return NULL;
@@ -130,15 +128,20 @@ static int copy_request(ko_transfer *t, const ko_request *req, char *err,
       goto oom;
   }
   if (req->idempotency_key) {
+    const char *header = c->vendor->idempotency_header;
+    if (!header) {
+      snprintf(err, errlen,
+               "idempotency_key: vendor %s documents no idempotency key",
+               c->vendor->name);
+      return -1;
+    }
     size_t n = strlen(req->idempotency_key);
     if (n == 0 || n > 255) {
       snprintf(err, errlen, "idempotency_key: must be 1 to 255 characters");
       return -1;
     }
-    if (ko_check_header(idempotency_header, req->idempotency_key, err, errlen))
-      return -1;
-    if (append_header(&t->user_headers, idempotency_header,
-                      req->idempotency_key))
+    if (ko_check_header(header, req->idempotency_key, err, errlen)) return -1;
+    if (append_header(&t->user_headers, header, req->idempotency_key))
       goto oom;
   }
   t->idempotent = req->idempotent || req->idempotency_key != NULL;

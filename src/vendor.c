@@ -29,6 +29,7 @@ static const ko_vendor vendors[] = {
      .auth_prefix = "Bearer ",
      .token_path = "/oauth/token",
      .request_id_header = "Zuora-Request-Id",
+     .idempotency_header = "Idempotency-Key",
      .hosts = zuora_hosts,
      .gzip_requests = 1},
     {.name = "campaigns",
@@ -54,13 +55,6 @@ const ko_vendor *ko_vendor_at(size_t index) {
 const ko_vendor *ko_vendor_find(const char *name) {
   for (size_t i = 0; i < NVENDORS; i++)
     if (strcmp(vendors[i].name, name) == 0) return &vendors[i];
-  return NULL;
-}
-
-const char *ko_vendor_host(const ko_vendor *vendor, const char *env_name) {
-  if (!vendor->hosts) return NULL;
-  for (const ko_named_host *h = vendor->hosts; h->name; h++)
-    if (strcmp(h->name, env_name) == 0) return h->url;
   return NULL;
 }
 

@@ -9,9 +9,7 @@ local json = require("kickoff.json")
 local transport = require("kickoff.transport")
 local v = require("kickoff.validate")
 
-local Campaigns = {}
-Campaigns.__index = Campaigns
-Campaigns.__name = "kickoff.campaigns"
+local Campaigns = transport.client_class("kickoff.campaigns")
 
 local VENDOR = "campaigns"
 
@@ -33,8 +31,7 @@ function Campaigns.new(opts)
       pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,
     function() return check_email("owner_email", opts.owner_email) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email,
-    base_url = opts.base_url or "https://campaigns-prod.domolabs.io" }, Campaigns)
+  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email }, Campaigns)
   return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
 end
 
@@ -55,10 +52,12 @@ local function check_emails(emails, required)
 end
 
 local function send(self, path, body, opts)
-  local res, err = transport.call(self, {
-    method = "POST", path = path, body = json.encode(body), content_type = "application/json",
-    body_secret = true, timeout = opts.timeout, deadline = opts.deadline,
-  })
+  local text, err = transport.encode(self, body)
+  if not text then return nil, err end
+  local res
+  res, err = transport.call(self, {
+    method = "POST", path = path, body = text, content_type = "application/json", body_secret = true,
+  }, opts)
   if not res then return nil, err end
   local recipients = body.emailAddresses
   return Run.new {
@@ -143,10 +142,6 @@ function Campaigns:start_alert(campaign_id, opts)
     emailAddresses = json.array(opts.emails and { table.unpack(opts.emails) } or {}),
     instance = self.instance, isTest = opts.is_test == true, fields = fields,
   }, opts)
-end
-
-function Campaigns:close()
-  if self.core then self.core:close() end
 end
 
 function Campaigns:__tostring()

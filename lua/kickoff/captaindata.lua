@@ -10,9 +10,7 @@ local transport = require("kickoff.transport")
 local v = require("kickoff.validate")
 local waiter = require("kickoff.waiter")
 
-local CaptainData = {}
-CaptainData.__index = CaptainData
-CaptainData.__name = "kickoff.captaindata"
+local CaptainData = transport.client_class("kickoff.captaindata")
 
 local VENDOR = "captaindata"
 local API = "/v3"
@@ -30,8 +28,7 @@ CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true
 -- (default https://api.captaindata.co), common client options
 function CaptainData.new(opts)
   transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string" })
-  local self = setmetatable({ vendor = VENDOR,
-    base_url = opts.base_url or "https://api.captaindata.co" }, CaptainData)
+  local self = setmetatable({ vendor = VENDOR }, CaptainData)
   return transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
     base_url = opts.base_url }, opts)
 end
@@ -113,7 +110,7 @@ end
 
 -- The body exactly as documented: parameters sent as {} when empty,
 -- accounts as a JSON array even when empty.
-local function job_body(job)
+local function job_body(self, job)
   local steps = {}
   for i, s in ipairs(job.steps) do
     steps[i] = {
@@ -131,7 +128,7 @@ local function job_body(job)
   if job.repeat_option then
     body.repeat_option = { type = job.repeat_option.type, value = math.tointeger(job.repeat_option.value) }
   end
-  return json.encode(body)
+  return transport.encode(self, body)
 end
 
 local function job_run(raw, fallback_id)
@@ -148,18 +145,16 @@ local function launch_to(self, path, job)
   end
   local field, rule = check_job(job)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local res, err = transport.call(self, {
-    method = "POST", path = path, body = job_body(job), content_type = "application/json",
-    timeout = job.timeout, deadline = job.deadline,
-  })
+  local body, err = job_body(self, job)
+  if not body then return nil, err end
+  local res
+  res, err = transport.call(self, { method = "POST", path = path, body = body, content_type = "application/json" }, job)
   if not res then return nil, err end
   if type(res.json) ~= "table" or not res.json.job_uid then
-    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status, attempts = res.attempts,
-      message = "schedule response has no job_uid" }
+    return nil, transport.protocol_error(self, res, "schedule response has no job_uid")
   end
-  local run = job_run(nil, res.json.job_uid)
-  run.raw, run.workflow, run.message = res.json, res.json.workflow, res.json.message
-  return run
+  return Run.new { vendor = VENDOR, id = res.json.job_uid, status = "queued", raw = res.json,
+    workflow = res.json.workflow, message = res.json.message }
 end
 
 local function uid_check(field, uid)
@@ -188,10 +183,9 @@ function CaptainData:retry(job_uid, job)
 end
 
 local function get(self, path_or_url, opts)
-  opts = opts or {}
-  local req = { method = "GET", idempotent = true, timeout = opts.timeout, deadline = opts.deadline }
+  local req = { method = "GET", idempotent = true }
   if path_or_url:find("^https?://") then req.url = path_or_url else req.path = path_or_url end
-  return transport.call(self, req)
+  return transport.call(self, req, opts)
 end
 
 --- A job's status (GET /v3/jobs/{job_uid}).
@@ -209,10 +203,9 @@ end
 function CaptainData:cancel(job_uid, opts)
   local uid, err = uid_check("job_uid", job_uid)
   if not uid then return nil, err end
-  opts = opts or {}
   local res
   res, err = transport.call(self, { method = "POST", path = API .. "/jobs/" .. v.path_segment(uid) .. "/cancel",
-    idempotent = true, timeout = opts.timeout, deadline = opts.deadline })
+    idempotent = true }, opts)
   if not res then return nil, err end
   if type(res.json) == "table" and res.json.status then return job_run(res.json, uid) end
   return self:status(uid, opts)
@@ -264,9 +257,8 @@ end
 function CaptainData:delete_schedule(job_name, opts)
   local field, rule = v.string("job_name", job_name, { max = 255 })
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  opts = opts or {}
   local res, err = transport.call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
-    idempotent = true, timeout = opts.timeout, deadline = opts.deadline })
+    idempotent = true }, opts)
   if not res then return nil, err end
   return type(res.json) == "table" and res.json.message or "Schedule deleted."
 end
@@ -284,12 +276,13 @@ function CaptainData:upsert_account(integration, account, opts)
     function() return v.object("account", account) end,
     function() return v.string("account.uid", account.uid, { optional = true }) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  opts = opts or {}
-  local res, err = transport.call(self, {
+  local body, err = transport.encode(self, { account = account })
+  if not body then return nil, err end
+  local res
+  res, err = transport.call(self, {
     method = "POST", path = API .. "/integrations/" .. integration .. "/accounts",
-    body = json.encode({ account = account }), content_type = "application/json", body_secret = true,
-    idempotent = account.uid ~= nil, timeout = opts.timeout, deadline = opts.deadline,
-  })
+    body = body, content_type = "application/json", body_secret = true, idempotent = account.uid ~= nil,
+  }, opts)
   if not res then return nil, err end
   return res.json
 end
@@ -297,14 +290,6 @@ end
 --- Poll until the job is final (see kickoff.waiter for opts).
 function CaptainData:wait(job, opts)
   return waiter.wait(VENDOR, job, function(id) return self:status(id) end, opts)
-end
-
-function CaptainData:close()
-  if self.core then self.core:close() end
-end
-
-function CaptainData:__tostring()
-  return "kickoff.captaindata(" .. self.base_url .. ")"
 end
 
 return CaptainData

@@ -3,14 +3,11 @@
 -- @classmod kickoff.domo
 local Error = require("kickoff.error")
 local Run = require("kickoff.run")
-local json = require("kickoff.json")
 local transport = require("kickoff.transport")
 local v = require("kickoff.validate")
 local waiter = require("kickoff.waiter")
 
-local Domo = {}
-Domo.__index = Domo
-Domo.__name = "kickoff.domo"
+local Domo = transport.client_class("kickoff.domo")
 
 local VENDOR = "domo"
 local API = "/api/workflow/v1"
@@ -34,7 +31,7 @@ function Domo.new(opts)
     if field then return nil, Error.validation(VENDOR, field, rule) end
     base = "https://" .. opts.instance .. ".domo.com"
   end
-  local self = setmetatable({ vendor = VENDOR, base_url = base }, Domo)
+  local self = setmetatable({ vendor = VENDOR }, Domo)
   return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts)
 end
 
@@ -47,10 +44,6 @@ end
 
 local function to_run(raw)
   return Run.new { vendor = VENDOR, id = raw.id, vendor_status = raw.status, raw = raw }
-end
-
-local function per_call(opts)
-  return { timeout = opts.timeout, deadline = opts.deadline, retries = opts.retries }
 end
 
 --- Start a workflow instance.
@@ -75,20 +68,19 @@ function Domo:start(p)
     end,
     function() return v.object("data", p.data == nil and {} or p.data) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local body = json.encode({
+  local body, err = transport.encode(self, {
     messageName = p.message or ("Start " .. p.workflow),
     version = p.version,
     modelId = p.model_id,
     data = p.data or {},
   })
-  local req = per_call(p)
-  req.method, req.path, req.body = "POST", API .. "/instances/message", body
-  req.content_type = "application/json"
-  local res, err = transport.call(self, req)
+  if not body then return nil, err end
+  local res
+  res, err = transport.call(self, { method = "POST", path = API .. "/instances/message", body = body,
+    content_type = "application/json" }, p)
   if not res then return nil, err end
   if type(res.json) ~= "table" or res.json.id == nil then
-    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status,
-      message = "start response has no instance id", attempts = res.attempts }
+    return nil, transport.protocol_error(self, res, "start response has no instance id")
   end
   return to_run(res.json)
 end
@@ -104,17 +96,13 @@ local function instance_call(self, method, id, suffix, opts)
   local err
   id, err = check_id(id)
   if not id then return nil, err end
-  local req = per_call(opts or {})
-  req.method = method
-  req.path = API .. "/instances/" .. v.path_segment(id) .. suffix
   -- reading is safe to repeat; cancelling twice has no further effect
-  req.idempotent = true
   local res
-  res, err = transport.call(self, req)
+  res, err = transport.call(self, { method = method, idempotent = true,
+    path = API .. "/instances/" .. v.path_segment(id) .. suffix }, opts)
   if not res then return nil, err end
   if type(res.json) ~= "table" then
-    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status,
-      message = "expected an instance object", attempts = res.attempts }
+    return nil, transport.protocol_error(self, res, "expected an instance object")
   end
   return to_run(res.json)
 end
@@ -133,15 +121,6 @@ end
 --- Poll until the run is final (see kickoff.waiter for opts).
 function Domo:wait(run, opts)
   return waiter.wait(VENDOR, run, function(id) return self:status(id) end, opts)
-end
-
---- Release the connection state now instead of at garbage collection.
-function Domo:close()
-  if self.core then self.core:close() end
-end
-
-function Domo:__tostring()
-  return "kickoff.domo(" .. self.base_url .. ")"
 end
 
 return Domo

@@ -20,6 +20,12 @@ function M.array(t)
   return setmetatable(t or {}, { __jsontype = ARRAY })
 end
 
+--- Whether a table was marked with json.array.
+function M.is_array(t)
+  local mt = getmetatable(t)
+  return mt ~= nil and mt.__jsontype == ARRAY
+end
+
 --- Mark a table as a JSON object (an empty table already is one).
 function M.object(t)
   return setmetatable(t or {}, { __jsontype = OBJECT })
@@ -43,9 +49,14 @@ local function join(path, key)
   return path .. "." .. key
 end
 
+--- Quote and escape a string as a JSON string literal (no UTF-8 check).
+function M.quote(s)
+  return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
+end
+
 local function encode_string(s, path, out)
   if not utf8.len(s) then fail(path, "must be valid UTF-8 text") end
-  out[#out + 1] = '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
+  out[#out + 1] = M.quote(s)
 end
 
 local function encode_number(n, path, out)

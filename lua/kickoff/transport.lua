@@ -26,8 +26,12 @@ local common_options = {
   proxy = "string", user_agent = "string", trace = "function",
   backoff_base = "number", backoff_cap = "number", retry_after_cap = "number",
 }
-M.common_options = common_options
 
+-- The C core reports refusals as "field: rule"; keep both parts.
+local function validation_from_message(vendor, msg)
+  local field, rule = msg:match("^([%w_ %-]+): (.*)$")
+  return Error.validation(vendor, field, rule or msg)
+end
 --- Check a constructor's options: wrong types raise (programming errors).
 -- @param name constructor name for messages
 -- @param opts the user's table
@@ -47,7 +51,23 @@ function M.check_options(name, opts, own)
   end
 end
 
---- Create the C client for a Lua client object.
+--- A client class: `close` and `__tostring` shared by every vendor.
+-- @param name e.g. "kickoff.domo"
+function M.client_class(name)
+  local class = { __name = name }
+  class.__index = class
+  --- Release the connection state now instead of at garbage collection.
+  function class:close()
+    if self.core then self.core:close() end
+  end
+  function class:__tostring()
+    return name .. "(" .. self.base_url .. ")"
+  end
+  return class
+end
+
+--- Create the C client for a Lua client object. The owner's base_url and
+-- request_id_header come from the C vendor table, so they are stated once.
 -- @param owner the Lua client (gets .core; its .trace receives events)
 -- @param spec table for core.client (vendor, secret, ...)
 -- @param opts the user's options (common ones are copied)
@@ -58,13 +78,13 @@ function M.attach(owner, spec, opts)
   end
   spec.trace = opts.trace ~= nil
   local client, msg = core.client(M.engine(), spec)
-  if not client then
-    return nil, Error.validation(spec.vendor, msg:match("^([%w_]+):") , msg:gsub("^[%w_]+: ", "", 1))
-  end
-  owner.core = client
-  owner.trace = opts.trace
-  owner.core_id = client:info().id
-  owners[owner.core_id] = owner
+  if not client then return nil, validation_from_message(spec.vendor, msg) end
+  local info = client:info()
+  local header = core.vendors()[spec.vendor].request_id_header
+  owner.core, owner.trace, owner.core_id = client, opts.trace, info.id
+  owner.base_url = info.base_url
+  owner.request_id_header = header and header:lower()
+  owners[info.id] = owner
   return owner
 end
 
@@ -101,6 +121,27 @@ function M.sleep(seconds)
   core.sleep(seconds)
 end
 
+local function request_id(owner, res)
+  return owner.request_id_header and res.headers[owner.request_id_header] or nil
+end
+
+--- An error for a response that does not have the documented shape.
+function M.protocol_error(owner, res, message)
+  return Error.new {
+    kind = "protocol", vendor = owner.vendor, status = res.status, message = message,
+    attempts = res.attempts, request_id = request_id(owner, res),
+  }
+end
+
+--- Encode a request body; a value JSON cannot carry is a validation error
+-- naming the field (path prefixes the field names).
+-- @return JSON text, or nil, Error
+function M.encode(owner, value, path)
+  local text, field, rule = json.encode(value, path)
+  if not text then return nil, Error.validation(owner.vendor, field, rule) end
+  return text
+end
+
 local function error_from_result(owner, res)
   local body = res.body
   local decoded = body ~= "" and json.decode(body) or nil
@@ -116,32 +157,31 @@ local function error_from_result(owner, res)
     kind = res.kind, vendor = owner.vendor, status = res.status ~= 0 and res.status or nil,
     message = message, retryable = res.retryable, attempts = res.attempts,
     phase = res.phase, retry_after = res.retry_after,
-    request_id = owner.request_id_header and res.headers[owner.request_id_header] or nil,
+    request_id = request_id(owner, res),
     body = decoded or (body ~= "" and body or nil), headers = res.headers,
   }
 end
 
+local per_call_options = { "timeout", "deadline", "retries" }
+
 --- Send one request and wait for it.
 -- @param owner Lua client (vendor, core, describe_error, request_id_header)
 -- @param req table for Client:submit
+-- @param[opt] opts the caller's per-call options (timeout, deadline, retries)
 -- @return response {status, headers, body, json, attempts, elapsed}, or nil, Error
-function M.call(owner, req)
-  local transfer, msg = owner.core:submit(req)
-  if not transfer then
-    local field, rule = msg:match("^([%w_ %-]+): (.*)$")
-    return nil, Error.validation(owner.vendor, field, rule or msg)
+function M.call(owner, req, opts)
+  if opts then
+    for _, k in ipairs(per_call_options) do req[k] = opts[k] end
   end
+  local transfer, msg = owner.core:submit(req)
+  if not transfer then return nil, validation_from_message(owner.vendor, msg) end
   local res = M.await(transfer)
   transfer:close()
   if res.kind ~= "ok" then return nil, error_from_result(owner, res) end
   if res.body ~= "" then
     local decoded, derr = json.decode(res.body)
     if decoded == nil and derr then
-      return nil, Error.new {
-        kind = "protocol", vendor = owner.vendor, status = res.status,
-        message = "response is not valid JSON (" .. derr .. ")", attempts = res.attempts,
-        request_id = owner.request_id_header and res.headers[owner.request_id_header] or nil,
-      }
+      return nil, M.protocol_error(owner, res, "response is not valid JSON (" .. derr .. ")")
     end
     res.json = decoded
   end

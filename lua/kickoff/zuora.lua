@@ -6,17 +6,13 @@
 local Error = require("kickoff.error")
 local Run = require("kickoff.run")
 local core = require("kickoff.core")
-local json = require("kickoff.json")
 local transport = require("kickoff.transport")
 local v = require("kickoff.validate")
 local waiter = require("kickoff.waiter")
 
-local Zuora = {}
-Zuora.__index = Zuora
-Zuora.__name = "kickoff.zuora"
+local Zuora = transport.client_class("kickoff.zuora")
 
 local VENDOR = "zuora"
-Zuora.request_id_header = "zuora-request-id"
 
 --- Data-centre hosts by readable name (the table lives in the C vendor table).
 Zuora.hosts = core.vendors().zuora.hosts
@@ -86,7 +82,7 @@ function Zuora.new(opts)
     if not joined then return nil, Error.validation(VENDOR, bad, rule) end
     headers["Zuora-Org-Ids"] = joined
   end
-  local self = setmetatable({ vendor = VENDOR, base_url = base, headers = headers }, Zuora)
+  local self = setmetatable({ vendor = VENDOR, headers = headers }, Zuora)
   return transport.attach(self, {
     vendor = VENDOR, base_url = base, client_id = opts.client_id, secret = opts.client_secret,
   }, opts)
@@ -107,8 +103,9 @@ function Zuora.describe_error(body, res)
     table.sort(sent)
     parts[#parts + 1] = "(parameters sent: " .. (#sent > 0 and table.concat(sent, ", ") or "none") .. ")"
   end
-  if #parts == 0 and body.message then parts[1] = tostring(body.message) end
-  if body.code and body.message and #parts == 0 then parts[1] = body.code .. ": " .. body.message end
+  if #parts == 0 and body.message then
+    parts[1] = (body.code and (tostring(body.code) .. ": ") or "") .. tostring(body.message)
+  end
   return #parts > 0 and table.concat(parts, " ") or nil
 end
 
@@ -122,14 +119,14 @@ local function rate_limit(headers)
 end
 
 -- A run is "failed" when Zuora says Finished but some task errored (§2.4).
-local function to_run(raw, res)
+local function to_run(self, raw, res)
   local status
   if raw.status == "Finished" and type(raw.tasks) == "table" and (tonumber(raw.tasks.error) or 0) > 0 then
     status = "failed"
   end
   return Run.new {
     vendor = VENDOR, id = raw.id, vendor_status = raw.status, status = status, raw = raw,
-    request_id = res.headers["zuora-request-id"], rate_limit = rate_limit(res.headers),
+    request_id = res.headers[self.request_id_header], rate_limit = rate_limit(res.headers),
     track_id = res.headers["zuora-track-id"],
   }
 end
@@ -178,23 +175,24 @@ function Zuora:run(workflow_id, params, opts)
     function() return check_track_id("track_id", opts.track_id) end,
     function() return v.boolean("gzip", opts.gzip, { optional = true }) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
+  local body, err = transport.encode(self, params, "params")
+  if not body then return nil, err end
   local key = opts.idempotency_key or core.uuid4()
-  local res, err = transport.call(self, {
+  local res
+  res, err = transport.call(self, {
     method = "POST", path = "/workflows/" .. tostring(workflow_id) .. "/run",
-    body = json.encode(params), content_type = "application/json",
+    body = body, content_type = "application/json",
     headers = headers_for(self, { ["Zuora-Track-Id"] = opts.track_id }),
     idempotency_key = key, gzip = opts.gzip,
-    timeout = opts.timeout, deadline = opts.deadline, retries = opts.retries,
-  })
+  }, opts)
   if not res then
     err.idempotency_key = key -- retry the same logical call with this key
     return nil, err
   end
   if type(res.json) ~= "table" or res.json.id == nil then
-    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status, attempts = res.attempts,
-      message = "run response has no id", request_id = res.headers["zuora-request-id"] }
+    return nil, transport.protocol_error(self, res, "run response has no id")
   end
-  local run = to_run(res.json, res)
+  local run = to_run(self, res.json, res)
   run.idempotency_key = key
   return run
 end
@@ -207,17 +205,15 @@ local function run_call(self, method, run_id, suffix, opts)
   local res, err = transport.call(self, {
     method = method, path = "/workflows/workflow_runs/" .. tostring(run_id) .. suffix,
     headers = headers_for(self), idempotent = true,
-    timeout = opts.timeout, deadline = opts.deadline, retries = opts.retries,
-  })
+  }, opts)
   if not res then return nil, err end
   if type(res.json) ~= "table" then
     -- stop may answer without a body: read the run back
     if suffix ~= "" then return run_call(self, "GET", run_id, "", opts) end
-    return nil, Error.new { kind = "protocol", vendor = VENDOR, status = res.status, attempts = res.attempts,
-      message = "expected a workflow run object" }
+    return nil, transport.protocol_error(self, res, "expected a workflow run object")
   end
   if res.json.id == nil then res.json.id = run_id end
-  return to_run(res.json, res)
+  return to_run(self, res.json, res)
 end
 
 --- A run's status (GET /workflows/workflow_runs/{id}); Finished with
@@ -239,14 +235,6 @@ end
 --- Token requests this client has made (caching and single flight at work).
 function Zuora:token_requests()
   return self.core:info().token_requests
-end
-
-function Zuora:close()
-  if self.core then self.core:close() end
-end
-
-function Zuora:__tostring()
-  return "kickoff.zuora(" .. self.base_url .. ")"
 end
 
 return Zuora

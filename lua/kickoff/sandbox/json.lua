@@ -6,6 +6,7 @@
 -- tell an empty array from an empty object, and the sandbox must emit the
 -- vendors' JSON types exactly (integers as integers, [] vs {}).
 local cjson = require("cjson").new()
+local quote = require("kickoff.json").quote -- the client's string escaping
 cjson.decode_max_depth(64)
 
 local M = {}
@@ -75,22 +76,13 @@ function M.decode(text)
   return fix(v)
 end
 
-local escapes = {
-  ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
-  ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
-}
-
-local function escape_char(c)
-  return escapes[c] or string.format("\\u%04x", c:byte())
-end
-
 local function encode_string(s)
   if not utf8.len(s) then
     -- Not UTF-8 (e.g. a gzip body in the journal): map bytes to U+0000..U+00FF
     -- so the output is still valid JSON; callers that need bytes use base64.
     s = s:gsub("[\128-\255]", function(c) return utf8.char(c:byte()) end)
   end
-  return '"' .. s:gsub('[%c"\\\127]', escape_char) .. '"'
+  return quote(s)
 end
 
 local function encode_number(n)
