@@ -78,3 +78,6 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) luacov.*
+
+# Optional parts (fuzzing, sanitizers, benchmarks, docs) live in mk/, one file each.
+-include $(sort $(wildcard mk/*.mk))

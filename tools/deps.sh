@@ -1,6 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages kickoff needs to build, test and demo, and
 # nothing when they are all present. Uses sudo when not root.
+#   tools/deps.sh          build, test (with sanitizers and fuzzing) and demo
+#   tools/deps.sh bench    also the peers `make bench` compares against
+#   tools/deps.sh docs     also LDoc for `make docs`
 set -eu
 
 PACKAGES="
@@ -8,7 +11,15 @@ gcc make pkg-config ca-certificates openssl
 lua5.4 liblua5.4-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev
 lua-cjson lua-busted lua-cqueues lua-luaossl
 lua-check cppcheck clang-tidy luarocks valgrind
+clang libclang-rt-14-dev
 "
+for group in "$@"; do
+  case "$group" in
+    bench) PACKAGES="$PACKAGES nginx-light python3-requests gnuplot-nox lua-socket lua-sec curl" ;;
+    docs) PACKAGES="$PACKAGES lua-ldoc" ;;
+    *) echo "kickoff: unknown package group '$group'" >&2; exit 2 ;;
+  esac
+done
 
 missing=""
 for p in $PACKAGES; do
