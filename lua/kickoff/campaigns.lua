@@ -13,6 +13,13 @@ local Campaigns = transport.client_class("kickoff.campaigns")
 
 local VENDOR = "campaigns"
 
+-- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
+-- request to that function instead of sending it and returns its error.
+local function call(self, req, opts)
+  if self.dry_run then return nil, self.dry_run(req) end
+  return transport.call(self, req, opts)
+end
+
 local EMAIL = "^[%w.!#$%%&'*+/=?^_`{|}~-]+@[%w-]+%.[%w.-]*%w$"
 
 local function check_email(field, s)
@@ -25,13 +32,14 @@ end
 -- @return client, or nil, Error
 function Campaigns.new(opts)
   transport.check_options("kickoff.campaigns", opts,
-    { instance = "string", token = "string", owner_email = "string" })
+    { instance = "string", token = "string", owner_email = "string", dry_run = "function" })
   local field, rule = v.first(
     function() return v.string("instance", opts.instance, {
       pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,
     function() return check_email("owner_email", opts.owner_email) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email }, Campaigns)
+  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email,
+    dry_run = opts.dry_run }, Campaigns)
   return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
 end
 
@@ -55,7 +63,7 @@ local function send(self, path, body, opts)
   local text, err = transport.encode(self, body)
   if not text then return nil, err end
   local res
-  res, err = transport.call(self, {
+  res, err = call(self, {
     method = "POST", path = path, body = text, content_type = "application/json", body_secret = true,
   }, opts)
   if not res then return nil, err end

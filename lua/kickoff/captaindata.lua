@@ -15,6 +15,13 @@ local CaptainData = transport.client_class("kickoff.captaindata")
 local VENDOR = "captaindata"
 local API = "/v3"
 
+-- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
+-- request to that function instead of sending it and returns its error.
+local function call(self, req, opts)
+  if self.dry_run then return nil, self.dry_run(req) end
+  return transport.call(self, req, opts)
+end
+
 -- builders, re-exported for convenience
 CaptainData.csv_inputs = payload.csv_inputs
 CaptainData.step = payload.step
@@ -27,8 +34,8 @@ CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true
 -- @tparam table opts api_key, project_id (workspace uid), optional base_url
 -- (default https://api.captaindata.co), common client options
 function CaptainData.new(opts)
-  transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string" })
-  local self = setmetatable({ vendor = VENDOR }, CaptainData)
+  transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string", dry_run = "function" })
+  local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, CaptainData)
   return transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
     base_url = opts.base_url }, opts)
 end
@@ -148,7 +155,7 @@ local function launch_to(self, path, job)
   local body, err = job_body(self, job)
   if not body then return nil, err end
   local res
-  res, err = transport.call(self, { method = "POST", path = path, body = body, content_type = "application/json" }, job)
+  res, err = call(self, { method = "POST", path = path, body = body, content_type = "application/json" }, job)
   if not res then return nil, err end
   if type(res.json) ~= "table" or not res.json.job_uid then
     return nil, transport.protocol_error(self, res, "schedule response has no job_uid")
@@ -185,7 +192,7 @@ end
 local function get(self, path_or_url, opts)
   local req = { method = "GET", idempotent = true }
   if path_or_url:find("^https?://") then req.url = path_or_url else req.path = path_or_url end
-  return transport.call(self, req, opts)
+  return call(self, req, opts)
 end
 
 --- A job's status (GET /v3/jobs/{job_uid}).
@@ -204,7 +211,7 @@ function CaptainData:cancel(job_uid, opts)
   local uid, err = uid_check("job_uid", job_uid)
   if not uid then return nil, err end
   local res
-  res, err = transport.call(self, { method = "POST", path = API .. "/jobs/" .. v.path_segment(uid) .. "/cancel",
+  res, err = call(self, { method = "POST", path = API .. "/jobs/" .. v.path_segment(uid) .. "/cancel",
     idempotent = true }, opts)
   if not res then return nil, err end
   if type(res.json) == "table" and res.json.status then return job_run(res.json, uid) end
@@ -257,7 +264,7 @@ end
 function CaptainData:delete_schedule(job_name, opts)
   local field, rule = v.string("job_name", job_name, { max = 255 })
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local res, err = transport.call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
+  local res, err = call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
     idempotent = true }, opts)
   if not res then return nil, err end
   return type(res.json) == "table" and res.json.message or "Schedule deleted."
@@ -279,7 +286,7 @@ function CaptainData:upsert_account(integration, account, opts)
   local body, err = transport.encode(self, { account = account })
   if not body then return nil, err end
   local res
-  res, err = transport.call(self, {
+  res, err = call(self, {
     method = "POST", path = API .. "/integrations/" .. integration .. "/accounts",
     body = body, content_type = "application/json", body_secret = true, idempotent = account.uid ~= nil,
   }, opts)

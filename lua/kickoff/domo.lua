@@ -12,6 +12,13 @@ local Domo = transport.client_class("kickoff.domo")
 local VENDOR = "domo"
 local API = "/api/workflow/v1"
 
+-- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
+-- request to that function instead of sending it and returns its error.
+local function call(self, req, opts)
+  if self.dry_run then return nil, self.dry_run(req) end
+  return transport.call(self, req, opts)
+end
+
 local start_fields = {
   model_id = true, version = true, workflow = true, message = true, data = true,
   timeout = true, deadline = true, retries = true,
@@ -22,7 +29,7 @@ local start_fields = {
 -- token (developer token), and the common client options
 -- @return client, or nil, Error
 function Domo.new(opts)
-  transport.check_options("kickoff.domo", opts, { instance = "string", token = "string" })
+  transport.check_options("kickoff.domo", opts, { instance = "string", token = "string", dry_run = "function" })
   local base = opts.base_url
   if not base then
     local field, rule = v.string("instance", opts.instance, {
@@ -31,7 +38,7 @@ function Domo.new(opts)
     if field then return nil, Error.validation(VENDOR, field, rule) end
     base = "https://" .. opts.instance .. ".domo.com"
   end
-  local self = setmetatable({ vendor = VENDOR }, Domo)
+  local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, Domo)
   return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts)
 end
 
@@ -76,7 +83,7 @@ function Domo:start(p)
   })
   if not body then return nil, err end
   local res
-  res, err = transport.call(self, { method = "POST", path = API .. "/instances/message", body = body,
+  res, err = call(self, { method = "POST", path = API .. "/instances/message", body = body,
     content_type = "application/json" }, p)
   if not res then return nil, err end
   if type(res.json) ~= "table" or res.json.id == nil then
@@ -98,7 +105,7 @@ local function instance_call(self, method, id, suffix, opts)
   if not id then return nil, err end
   -- reading is safe to repeat; cancelling twice has no further effect
   local res
-  res, err = transport.call(self, { method = method, idempotent = true,
+  res, err = call(self, { method = method, idempotent = true,
     path = API .. "/instances/" .. v.path_segment(id) .. suffix }, opts)
   if not res then return nil, err end
   if type(res.json) ~= "table" then

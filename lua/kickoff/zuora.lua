@@ -14,6 +14,13 @@ local Zuora = transport.client_class("kickoff.zuora")
 
 local VENDOR = "zuora"
 
+-- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
+-- request to that function instead of sending it and returns its error.
+local function call(self, req, opts)
+  if self.dry_run then return nil, self.dry_run(req) end
+  return transport.call(self, req, opts)
+end
+
 --- Data-centre hosts by readable name (the table lives in the C vendor table).
 Zuora.hosts = core.vendors().zuora.hosts
 
@@ -59,7 +66,7 @@ end
 function Zuora.new(opts)
   transport.check_options("kickoff.zuora", opts, {
     env = "string", client_id = "string", client_secret = "string",
-    entity_ids = "string", org_ids = "table", track_id = "string",
+    entity_ids = "string", org_ids = "table", track_id = "string", dry_run = "function",
   })
   local base = opts.base_url
   if not base then
@@ -82,7 +89,7 @@ function Zuora.new(opts)
     if not joined then return nil, Error.validation(VENDOR, bad, rule) end
     headers["Zuora-Org-Ids"] = joined
   end
-  local self = setmetatable({ vendor = VENDOR, headers = headers }, Zuora)
+  local self = setmetatable({ vendor = VENDOR, headers = headers, dry_run = opts.dry_run }, Zuora)
   return transport.attach(self, {
     vendor = VENDOR, base_url = base, client_id = opts.client_id, secret = opts.client_secret,
   }, opts)
@@ -179,7 +186,7 @@ function Zuora:run(workflow_id, params, opts)
   if not body then return nil, err end
   local key = opts.idempotency_key or core.uuid4()
   local res
-  res, err = transport.call(self, {
+  res, err = call(self, {
     method = "POST", path = "/workflows/" .. tostring(workflow_id) .. "/run",
     body = body, content_type = "application/json",
     headers = headers_for(self, { ["Zuora-Track-Id"] = opts.track_id }),
@@ -202,7 +209,7 @@ local function run_call(self, method, run_id, suffix, opts)
   local field, rule = workflow_id_check("run_id", run_id)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   opts = opts or {}
-  local res, err = transport.call(self, {
+  local res, err = call(self, {
     method = method, path = "/workflows/workflow_runs/" .. tostring(run_id) .. suffix,
     headers = headers_for(self), idempotent = true,
   }, opts)
