@@ -501,25 +501,38 @@ static int transfer_result(lua_State *L) {
 
 /* ---- module functions ---------------------------------------------------- */
 
+static void set_opt_string(lua_State *L, const char *key, const char *value) {
+  if (!value) return;
+  lua_pushstring(L, value);
+  lua_setfield(L, -2, key);
+}
+
 /***
-Vendor descriptors: name, default_base_url, request_id_header and named hosts.
+Vendor descriptors: name, auth (scheme), auth_header, auth_prefix,
+project_header, body_secret_field, token_path, idempotency_header,
+gzip_requests, default_base_url, request_id_header and named hosts. Names
+only, never a secret: enough to show a request without sending it.
 @function vendors
 */
 static int l_vendors(lua_State *L) {
+  static const char *const schemes[] = {"none", "header", "apikey_project",
+                                        "body_field", "oauth_client_credentials"};
   lua_newtable(L);
   const ko_vendor *v;
   for (size_t i = 0; (v = ko_vendor_at(i)); i++) {
-    lua_createtable(L, 0, 3);
-    lua_pushstring(L, v->name);
-    lua_setfield(L, -2, "name");
-    if (v->default_base_url) {
-      lua_pushstring(L, v->default_base_url);
-      lua_setfield(L, -2, "default_base_url");
-    }
-    if (v->request_id_header) {
-      lua_pushstring(L, v->request_id_header);
-      lua_setfield(L, -2, "request_id_header");
-    }
+    lua_createtable(L, 0, 12);
+    set_opt_string(L, "name", v->name);
+    set_opt_string(L, "auth", schemes[v->auth]);
+    set_opt_string(L, "auth_header", v->auth_header);
+    set_opt_string(L, "auth_prefix", v->auth_prefix);
+    set_opt_string(L, "project_header", v->project_header);
+    set_opt_string(L, "body_secret_field", v->body_secret_field);
+    set_opt_string(L, "token_path", v->token_path);
+    set_opt_string(L, "idempotency_header", v->idempotency_header);
+    lua_pushboolean(L, v->gzip_requests);
+    lua_setfield(L, -2, "gzip_requests");
+    set_opt_string(L, "default_base_url", v->default_base_url);
+    set_opt_string(L, "request_id_header", v->request_id_header);
     lua_newtable(L);
     for (const ko_named_host *h = v->hosts; h && h->name; h++) {
       lua_pushstring(L, h->url);
