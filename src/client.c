@@ -101,6 +101,7 @@ ko_client *ko_client_new(ko_engine *engine, const ko_client_opts *o, char *err,
   c->vendor = o->vendor;
   c->policy = o->policy;
   c->trace = o->trace;
+  ko_limits_init(c, o);
   /* strip trailing slashes so paths can always start with one */
   c->base_url = strdup(base);
   if (!c->base_url) goto oom;

@@ -1,6 +1,7 @@
 /* The engine: one libcurl multi handle (the connection pool), a share handle
  * for DNS and TLS sessions, timers for backoff, and the trace event queue. */
 #include <stdarg.h>
+#include <sys/select.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,19 @@ ko_engine *ko_engine_new(char *err, size_t errlen) {
   curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   /* bounded pool; extra transfers queue inside libcurl */
-  curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
-  curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 128L);
+  ko_engine_set_limits(e, 64, 128);
   curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   e->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)e;
   return e;
+}
+
+void ko_engine_set_limits(ko_engine *e, long max_host, long max_total) {
+  if (max_host > 0)
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_host);
+  if (max_total > 0) {
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_total);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, max_total);
+  }
 }
 
 void ko_engine_retain(ko_engine *engine) { engine->refs++; }
@@ -48,6 +57,8 @@ void ko_engine_release(ko_engine *e) {
   if (e->multi) curl_multi_cleanup(e->multi);
   if (e->share) curl_share_cleanup(e->share);
   ko_events_free(e->events_head);
+  free(e->timers);
+  free(e->done_ids);
   free(e);
 }
 
@@ -89,6 +100,45 @@ void ko_engine_unlink(ko_engine *e, ko_transfer *t) {
 }
 
 size_t ko_engine_in_flight(const ko_engine *e) { return e->nlive; }
+
+void ko_engine_note_done(ko_engine *e, uint64_t id) {
+  e->completed++;
+  if (e->ndone == e->done_cap) {
+    size_t cap = e->done_cap ? e->done_cap * 2 : 64;
+    uint64_t *grown = realloc(e->done_ids, cap * sizeof *grown);
+    /* without memory the id is dropped; schedulers then scan their
+     * transfers because the count is larger than the list */
+    if (!grown) return;
+    e->done_ids = grown;
+    e->done_cap = cap;
+  }
+  e->done_ids[e->ndone++] = id;
+}
+
+const uint64_t *ko_engine_completed(const ko_engine *e, size_t *count) {
+  *count = e->ndone;
+  return e->done_ids;
+}
+
+int ko_engine_sockets(ko_engine *e, int *fds, int *events, int cap) {
+  fd_set r, w, x;
+  FD_ZERO(&r);
+  FD_ZERO(&w);
+  FD_ZERO(&x);
+  int maxfd = -1;
+  if (curl_multi_fdset(e->multi, &r, &w, &x, &maxfd) != CURLM_OK) return 0;
+  int n = 0;
+  for (int fd = 0; fd <= maxfd; fd++) {
+    int ev = (FD_ISSET(fd, &r) ? 1 : 0) | (FD_ISSET(fd, &w) ? 2 : 0);
+    if (!ev) continue;
+    if (n < cap) {
+      fds[n] = fd;
+      events[n] = ev;
+    }
+    n++;
+  }
+  return n;
+}
 
 void ko_engine_emit(ko_engine *e, const ko_client *client,
                     const ko_transfer *transfer, const char *type,
@@ -136,19 +186,10 @@ void ko_events_free(ko_event *list) {
   }
 }
 
-/* Earliest backoff wake-up among live transfers, or a negative value. */
-static double next_wake(const ko_engine *e) {
-  double best = -1;
-  for (const ko_transfer *t = e->live; t; t = t->next)
-    if (t->state == KO_T_BACKOFF && (best < 0 || t->wake_at < best))
-      best = t->wake_at;
-  return best;
-}
-
 long ko_engine_timeout(ko_engine *e) {
   long curl_ms = -1;
   curl_multi_timeout(e->multi, &curl_ms);
-  double wake = next_wake(e);
+  double wake = ko_timer_next(e);
   if (wake >= 0) {
     long ms = (long)((wake - ko_now()) * 1000.0);
     if (ms < 0) ms = 0;
@@ -171,6 +212,7 @@ static void drain_messages(ko_engine *e) {
 
 int ko_engine_step(ko_engine *e, int timeout_ms) {
   e->completed = 0;
+  e->ndone = 0;
   int running = 0;
   /* start attempts whose backoff has elapsed before waiting */
   ko_transfer_wake_due(e, ko_now());
@@ -179,7 +221,7 @@ int ko_engine_step(ko_engine *e, int timeout_ms) {
   if (e->completed > 0) return e->completed;
 
   long wait_ms = timeout_ms;
-  double wake = next_wake(e);
+  double wake = ko_timer_next(e);
   if (wake >= 0) {
     long until = (long)((wake - ko_now()) * 1000.0) + 1;
     if (until < 0) until = 0;

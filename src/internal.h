@@ -10,11 +10,16 @@
 #define KO_MAX_RESPONSE_BYTES ((size_t)16 * 1024 * 1024)
 #define KO_MAX_EVENTS 4096
 #define KO_EASY_POOL 64
+/* retry budget, reliability-anchors.md §1.2 (AWS standard retry quota) */
+#define KO_RETRY_BUDGET 500
+#define KO_RETRY_COST 5
+#define KO_RETRY_COST_TIMEOUT 10
+#define KO_RETRY_REFUND 1
 
 typedef enum {
   KO_T_WAIT_TOKEN, /* queued behind the client's token request */
   KO_T_RUNNING,    /* an attempt is in the multi handle */
-  KO_T_BACKOFF,    /* waiting for wake_at before the next attempt */
+  KO_T_BACKOFF,    /* waiting for wake_at (backoff or rate limit) */
   KO_T_DONE
 } ko_transfer_state;
 
@@ -31,6 +36,10 @@ struct ko_engine {
   CURL *easy_pool[KO_EASY_POOL];
   int neasy;
   int completed; /* transfers finished during the current step */
+  uint64_t *done_ids; /* their ids, for schedulers */
+  size_t ndone, done_cap;
+  ko_transfer **timers; /* min-heap on wake_at (timers.c) */
+  size_t ntimers, timers_cap;
 };
 
 struct ko_client {
@@ -52,6 +61,9 @@ struct ko_client {
   ko_transfer *token_fetch;  /* in-flight token request, owned by the client */
   ko_transfer *token_waiters; /* transfers queued for a token */
   unsigned long token_requests;
+  /* limits.c */
+  int retry_budget, retry_budget_cap;
+  double rate, rate_burst, rate_tokens, rate_stamp;
 };
 
 struct ko_transfer {
@@ -79,6 +91,8 @@ struct ko_transfer {
   double started_at;
   double deadline_at;
   double wake_at;
+  size_t timer_slot;   /* index + 1 in engine->timers; 0 when not waiting */
+  int budget_taken;    /* retry-budget tokens this transfer's retries spent */
   size_t body_pos;     /* bytes of the body handed to libcurl this attempt */
   int rewind_refused;  /* libcurl wanted to resend a non-idempotent body */
   ko_buf resp_body;
@@ -98,6 +112,22 @@ void ko_engine_give_easy(ko_engine *engine, CURL *easy);
 void ko_engine_link(ko_engine *engine, ko_transfer *transfer);
 void ko_engine_unlink(ko_engine *engine, ko_transfer *transfer);
 void ko_engine_retain(ko_engine *engine);
+void ko_engine_note_done(ko_engine *engine, uint64_t transfer_id);
+
+/* timers.c */
+int ko_timer_add(ko_engine *engine, ko_transfer *transfer); /* -1: no memory */
+void ko_timer_remove(ko_engine *engine, ko_transfer *transfer);
+double ko_timer_next(const ko_engine *engine); /* wake_at, or -1 */
+ko_transfer *ko_timer_pop_due(ko_engine *engine, double now);
+
+/* limits.c */
+void ko_limits_init(ko_client *client, const ko_client_opts *opts);
+/* 1 and the cost added to *taken when a retry may go ahead, 0 when the
+ * client's budget is spent */
+int ko_budget_take(ko_client *client, ko_error_kind kind, int *taken);
+void ko_budget_refund(ko_client *client, int taken);
+/* seconds until the client may start another attempt (0: now, token used) */
+double ko_rate_wait(ko_client *client, double now);
 
 /* client.c */
 void ko_client_retain(ko_client *client);
@@ -121,6 +151,11 @@ int ko_auth_on_unauthorized(ko_transfer *transfer);
 void ko_auth_token_done(ko_transfer *token_transfer);
 int ko_auth_inject_body(ko_client *client, ko_buf *body, char *err,
                         size_t errlen);
+/* Parses an OAuth token response body (untrusted; fuzz/fuzz_token_response.c).
+ * Returns 0 with a malloc'ed *token (wipe before free) and expires_in in
+ * seconds (3600 when absent, at least 1), or -1 with a reason in why. */
+int ko_parse_token_response(const char *body, size_t len, char **token,
+                            double *expires_in, char *why, size_t whylen);
 void ko_auth_client_free(ko_client *client);
 
 /* safety.c */

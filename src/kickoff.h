@@ -81,6 +81,15 @@ int ko_engine_step(ko_engine *engine, int timeout_ms);
 /* Milliseconds until the engine next needs a step (-1: nothing pending). */
 long ko_engine_timeout(ko_engine *engine);
 size_t ko_engine_in_flight(const ko_engine *engine);
+/* Ids of the transfers that completed during the last step (valid until the
+ * next step), so a scheduler resumes exactly their waiters. */
+const uint64_t *ko_engine_completed(const ko_engine *engine, size_t *count);
+/* Connection pool bounds; 0 leaves a bound unchanged. */
+void ko_engine_set_limits(ko_engine *engine, long max_host_connections,
+                          long max_connections);
+/* Sockets a host event loop should watch: fills fds/events (1 read, 2
+ * write) up to cap entries and returns how many there are. */
+int ko_engine_sockets(ko_engine *engine, int *fds, int *events, int cap);
 
 /* Trace events, queued by the core and drained by the embedder after a step,
  * so no user callback ever runs inside libcurl. Text is already redacted. */
@@ -121,6 +130,9 @@ typedef struct ko_client_opts {
   const char *user_agent;
   ko_policy policy;
   int trace; /* queue trace events for this client */
+  int retry_budget;  /* token-bucket capacity; < 0: the default (500) */
+  double rate;       /* attempts started per second; 0: unlimited */
+  double rate_burst; /* attempts allowed at once; < 1: 1 */
 } ko_client_opts;
 
 ko_client *ko_client_new(ko_engine *engine, const ko_client_opts *opts,

@@ -12,6 +12,7 @@ code ever runs inside libcurl (trace events are queued and returned by
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,6 +87,26 @@ static int opt_bool(lua_State *L, int t, const char *key) {
   return v;
 }
 
+/* Optional number in [min, max]; `absent` when missing. */
+static lua_Number opt_number(lua_State *L, int t, const char *key,
+                             lua_Number min, lua_Number max, lua_Number absent) {
+  int type = lua_getfield(L, t, key);
+  lua_Number n = absent;
+  if (type == LUA_TNUMBER) {
+    n = lua_tonumber(L, -1);
+    if (!(n >= min && n <= max)) {
+      char range[64]; /* lua_pushfstring has no %g */
+      snprintf(range, sizeof range, "%g..%g", (double)min, (double)max);
+      luaL_error(L, "bad option '%s' (number in %s expected)", key, range);
+    }
+  } else if (type != LUA_TNIL) {
+    luaL_error(L, "bad option '%s' (number expected, got %s)", key,
+               luaL_typename(L, -1));
+  }
+  lua_pop(L, 1);
+  return n;
+}
+
 /* Seconds (Lua number) to milliseconds; 0 when absent. */
 static long opt_ms(lua_State *L, int t, const char *key) {
   int type = lua_getfield(L, t, key);
@@ -138,17 +159,42 @@ static void push_fail(lua_State *L, const char *message) {
 /* ---- engine -------------------------------------------------------------- */
 
 /***
+Bound the connection pool.
+@function Engine:configure
+@tparam table opts max_host_connections (per host, default 64),
+  max_connections (in all, default 128)
+*/
+static int engine_configure(lua_State *L) {
+  ko_engine *e = check_open(L, 1, ENGINE_MT, "engine");
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_Number host = opt_number(L, 2, "max_host_connections", 1, 10000, 0);
+  lua_Number total = opt_number(L, 2, "max_connections", 1, 10000, 0);
+  ko_engine_set_limits(e, (long)host, (long)total);
+  return 0;
+}
+
+/***
 Create an engine: one connection pool shared by the clients made on it.
 @function engine
+@tparam[opt] table opts as for `Engine:configure`
 @treturn Engine
 */
 static int l_engine(lua_State *L) {
+  int has_opts = !lua_isnoneornil(L, 1);
+  if (has_opts) luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
   engine_box *box = lua_newuserdatauv(L, sizeof *box, 0);
   box->engine = NULL;
   luaL_setmetatable(L, ENGINE_MT);
   char err[256];
   box->engine = ko_engine_new(err, sizeof err);
   if (!box->engine) return luaL_error(L, "kickoff: %s", err);
+  if (has_opts) {
+    lua_pushcfunction(L, engine_configure);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, 1);
+    lua_call(L, 2, 0);
+  }
   return 1;
 }
 
@@ -194,6 +240,47 @@ static int engine_timeout(lua_State *L) {
     lua_pushnil(L);
   else
     lua_pushnumber(L, (lua_Number)ms / 1000.0);
+  return 1;
+}
+
+/***
+Ids of the transfers that completed during the last `step`.
+@function Engine:completed
+@treturn {integer,...}
+*/
+static int engine_completed(lua_State *L) {
+  ko_engine *e = check_open(L, 1, ENGINE_MT, "engine");
+  size_t n = 0;
+  const uint64_t *ids = ko_engine_completed(e, &n);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)ids[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/***
+The sockets a host event loop should watch before the next `step(0)`.
+@function Engine:fds
+@treturn {{fd=integer,read=boolean,write=boolean},...}
+*/
+static int engine_fds(lua_State *L) {
+  ko_engine *e = check_open(L, 1, ENGINE_MT, "engine");
+  int fds[256], events[256];
+  int n = ko_engine_sockets(e, fds, events, 256);
+  if (n > 256) n = 256; /* curl_multi_fdset's own bound is FD_SETSIZE */
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, fds[i]);
+    lua_setfield(L, -2, "fd");
+    lua_pushboolean(L, events[i] & 1);
+    lua_setfield(L, -2, "read");
+    lua_pushboolean(L, events[i] & 2);
+    lua_setfield(L, -2, "write");
+    lua_rawseti(L, -2, i + 1);
+  }
   return 1;
 }
 
@@ -252,7 +339,9 @@ method returns them, and they are wiped when the client is freed.
 @tparam Engine engine
 @tparam table opts vendor, base_url, secret, client_id, project_id, ca_file,
   ca_path, proxy, user_agent, trace, timeout, connect_timeout, deadline,
-  retries, backoff_base, backoff_cap, retry_after_cap
+  retries, backoff_base, backoff_cap, retry_after_cap, retry_budget (retry
+  tokens, default 500; 0 turns retries off), rate (attempts per second),
+  rate_burst (attempts at once, default 1)
 @treturn[1] Client
 @return[2] nil, message
 */
@@ -280,6 +369,9 @@ static int l_client(lua_State *L) {
   o.proxy = opt_string(L, 2, "proxy");
   o.user_agent = opt_string(L, 2, "user_agent");
   o.trace = opt_bool(L, 2, "trace");
+  o.retry_budget = (int)opt_number(L, 2, "retry_budget", 0, 1e6, -1);
+  o.rate = opt_number(L, 2, "rate", 1e-3, 1e6, 0);
+  o.rate_burst = opt_number(L, 2, "rate_burst", 1, 1e6, 1);
   ko_policy defaults, given;
   ko_policy_defaults(&defaults);
   read_policy(L, 2, &given);
@@ -585,7 +677,9 @@ static int l_sleep(lua_State *L) {
 static const luaL_Reg engine_methods[] = {
     {"step", engine_step},       {"timeout", engine_timeout},
     {"in_flight", engine_in_flight}, {"events", engine_events},
-    {"close", engine_close},     {NULL, NULL}};
+    {"completed", engine_completed}, {"fds", engine_fds},
+    {"configure", engine_configure}, {"close", engine_close},
+    {NULL, NULL}};
 static const luaL_Reg client_methods[] = {{"submit", client_submit},
                                           {"info", client_info},
                                           {"close", client_close},

@@ -358,11 +358,26 @@ static int configure_easy(ko_transfer *t, CURL *easy) {
   return 0;
 }
 
+/* Parks the transfer until wake_at; 0, or -1 (and failed) without memory. */
+static int park(ko_transfer *t, double wake_at) {
+  t->state = KO_T_BACKOFF;
+  t->wake_at = wake_at;
+  if (ko_timer_add(t->engine, t) == 0) return 0;
+  ko_transfer_fail(t, KO_ERR_PROTOCOL, "setup", "out of memory");
+  return -1;
+}
+
 void ko_transfer_start_attempt(ko_transfer *t) {
   if (remaining_ms(t) <= 0) {
     ko_transfer_fail(t, KO_ERR_TIMEOUT, "deadline",
                      "deadline of %ld ms passed before attempt %d could start",
                      t->policy.deadline_ms, t->result.attempts + 1);
+    return;
+  }
+  double now = ko_now();
+  double wait = ko_rate_wait(t->client, now);
+  if (wait > 0) {
+    park(t, now + wait); /* the client's `rate` says not yet */
     return;
   }
   struct curl_slist *headers = NULL;
@@ -465,7 +480,7 @@ static void finish(ko_transfer *t) {
     ko_auth_token_done(t);
     return;
   }
-  t->engine->completed++;
+  ko_engine_note_done(t->engine, t->id);
   if (r->kind == KO_OK)
     ko_engine_emit(t->engine, t->client, t, "response",
                    "%s %s -> %ld in %.3f s after %d attempt(s)", t->method,
@@ -593,8 +608,7 @@ static void judge_status(ko_transfer *t, long status, verdict *v) {
 }
 
 static void schedule_retry(ko_transfer *t, const verdict *v, long delay_ms) {
-  t->state = KO_T_BACKOFF;
-  t->wake_at = ko_now() + (double)delay_ms / 1000.0;
+  if (park(t, ko_now() + (double)delay_ms / 1000.0) != 0) return;
   ko_engine_emit(t->engine, t->client, t, "retry",
                  "%s %s attempt %d failed (%s: %s); retrying in %ld ms",
                  t->method, t->url, t->result.attempts,
@@ -612,6 +626,8 @@ void ko_transfer_on_done(ko_transfer *t, CURLcode code) {
   if (code == CURLE_OK) {
     parse_headers(t);
     if (status >= 200 && status < 300) {
+      ko_budget_refund(t->client, t->budget_taken);
+      t->budget_taken = 0;
       r->kind = KO_OK;
       r->phase = NULL;
       r->message[0] = '\0';
@@ -646,6 +662,13 @@ void ko_transfer_on_done(ko_transfer *t, CURLcode code) {
                t->policy.deadline_ms);
       delay = -1;
     }
+    if (delay >= 0 && !ko_budget_take(t->client, v.kind, &t->budget_taken)) {
+      snprintf(v.message + strlen(v.message),
+               sizeof v.message - strlen(v.message),
+               "; no retry: this client's retry budget is spent by many "
+               "recent failures (it refills as requests succeed)");
+      delay = -1;
+    }
   }
   if (delay >= 0) {
     schedule_retry(t, &v, delay);
@@ -656,13 +679,8 @@ void ko_transfer_on_done(ko_transfer *t, CURLcode code) {
 }
 
 void ko_transfer_wake_due(ko_engine *e, double now) {
-  ko_transfer *t = e->live;
-  while (t) {
-    ko_transfer *next = t->next; /* start_attempt may finish and unlink t */
-    if (t->state == KO_T_BACKOFF && t->wake_at <= now)
-      ko_transfer_start_attempt(t);
-    t = next;
-  }
+  ko_transfer *t;
+  while ((t = ko_timer_pop_due(e, now))) ko_transfer_start_attempt(t);
 }
 
 /* ---- teardown ------------------------------------------------------------ */
@@ -677,6 +695,7 @@ static void remove_waiter(ko_transfer *t) {
 void ko_transfer_free(ko_transfer *t) {
   if (!t) return;
   if (t->state == KO_T_WAIT_TOKEN) remove_waiter(t);
+  ko_timer_remove(t->engine, t);
   end_attempt(t);
   ko_engine_unlink(t->engine, t);
   t->state = KO_T_DONE;

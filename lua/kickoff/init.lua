@@ -38,4 +38,24 @@ kickoff.array = kickoff.json.array
 --- A new random UUIDv4.
 kickoff.uuid = core.uuid4
 
+local scheduler = require("kickoff.scheduler")
+
+--- Run functions concurrently over one connection pool (see kickoff.scheduler).
+kickoff.all = scheduler.all
+
+--- Call a function for every item of a list, concurrently (see kickoff.scheduler).
+kickoff.map = scheduler.map
+
+--- A scheduler for a host application's own event loop (see kickoff.scheduler).
+kickoff.scheduler = scheduler.new
+
+--- Bound the shared connection pool: max_host_connections (default 64),
+-- max_connections (default 128).
+function kickoff.configure(opts)
+  if type(opts) ~= "table" then
+    error(string.format("bad argument #1 to 'configure' (table expected, got %s)", type(opts)), 2)
+  end
+  require("kickoff.transport").engine():configure(opts)
+end
+
 return kickoff

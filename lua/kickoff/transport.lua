@@ -17,7 +17,7 @@ function M.engine()
   return engine
 end
 
--- Set by kickoff.scheduler: returns the running scheduler, if any.
+-- Set by kickoff.scheduler: the scheduler of the running task, if any.
 M.current_scheduler = function() return nil end
 
 local common_options = {
@@ -25,6 +25,7 @@ local common_options = {
   deadline = "number", retries = "number", ca_file = "string", ca_path = "string",
   proxy = "string", user_agent = "string", trace = "function",
   backoff_base = "number", backoff_cap = "number", retry_after_cap = "number",
+  retry_budget = "number", rate = "number", rate_burst = "number",
 }
 
 -- The C core reports refusals as "field: rule"; keep both parts.
@@ -101,15 +102,46 @@ function M.dispatch_events()
   end
 end
 
+local on_done = {} -- transfer id -> function called once it completes
+local on_done_count = 0
+
+--- Call `fn` (which must not block or yield) once `transfer` completes,
+-- from whichever loop steps the engine.
+function M.on_completion(transfer, fn)
+  on_done[transfer:id()] = { transfer = transfer, fn = fn }
+  on_done_count = on_done_count + 1
+end
+
+local function notify(id)
+  local entry = on_done[id]
+  if not entry then return end
+  on_done[id] = nil
+  on_done_count = on_done_count - 1
+  entry.fn()
+end
+
+--- One engine step (waiting at most `timeout` seconds), then trace events
+-- and completion callbacks.
+function M.step(timeout)
+  local e = M.engine()
+  local n = e:step(timeout)
+  M.dispatch_events()
+  if not n or n == 0 or on_done_count == 0 then return end
+  local ids = e:completed()
+  for _, id in ipairs(ids) do notify(id) end
+  if #ids < n then
+    -- the core could not record every id (out of memory): look at all
+    for id, entry in pairs(on_done) do
+      if entry.transfer:done() then notify(id) end
+    end
+  end
+end
+
 --- Wait for a transfer: yield to the scheduler, or drive the engine.
 function M.await(transfer)
   local scheduler = M.current_scheduler()
   if scheduler then return scheduler:await(transfer) end
-  local e = M.engine()
-  while not transfer:done() do
-    e:step(1)
-    M.dispatch_events()
-  end
+  while not transfer:done() do M.step(1) end
   M.dispatch_events()
   return transfer:result()
 end
