@@ -39,6 +39,7 @@ end
 -- @return Scheduler
 function M.new()
   return setmetatable({
+    engine = transport.engine(),
     ready = {},    -- tasks to resume, in order
     sleepers = {}, -- { wake = monotime, task = task }, sorted by wake
     live = 0,      -- tasks started and not finished
@@ -132,7 +133,7 @@ end
 --- Seconds until `step` has work to do, or nil when nothing is pending.
 function Scheduler:timeout()
   if #self.ready > 0 then return 0 end
-  local wait = transport.engine():timeout()
+  local wait = self.engine:timeout()
   local sleeper = self.sleepers[1]
   if sleeper then
     local s = math.max(0, sleeper.wake - core.monotime())
@@ -143,7 +144,7 @@ end
 
 --- The sockets a host loop should watch: { {fd=, read=, write=}, ... }.
 function Scheduler:fds()
-  return transport.engine():fds()
+  return self.engine:fds()
 end
 
 --- Make progress: run ready tasks, then wait up to `timeout` seconds
