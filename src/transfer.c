@@ -513,7 +513,8 @@ typedef struct verdict {
 
 static const char *const unknown_hint =
     "the request reached the server, so the launch may or may not have "
-    "happened: check its status (or list recent runs) before launching again";
+    "happened: check the run's status or list recent runs before launching "
+    "again";
 
 static int is_tls_error(CURLcode code) {
   switch (code) {

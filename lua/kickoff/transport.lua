@@ -213,7 +213,12 @@ function M.call(owner, req, opts)
   if res.body ~= "" then
     local decoded, derr = json.decode(res.body)
     if decoded == nil and derr then
-      return nil, M.protocol_error(owner, res, "response is not valid JSON (" .. derr .. ")")
+      local message = "response is not valid JSON (" .. derr .. ")"
+      if req.method == "POST" and not req.idempotent then
+        message = message .. "; the server accepted the request, so the launch most likely happened: "
+          .. "list recent runs before launching again"
+      end
+      return nil, M.protocol_error(owner, res, message)
     end
     res.json = decoded
   end
