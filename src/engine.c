@@ -33,13 +33,15 @@ ko_engine *ko_engine_new(char *err, size_t errlen) {
   curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   /* bounded pool; extra transfers queue inside libcurl */
-  ko_engine_set_limits(e, 64, 128);
+  ko_engine_set_limits(e, 64, 128, 3600);
   curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   e->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)e;
   return e;
 }
 
-void ko_engine_set_limits(ko_engine *e, long max_host, long max_total) {
+void ko_engine_set_limits(ko_engine *e, long max_host, long max_total,
+                          long max_lifetime) {
+  if (max_lifetime > 0) e->max_connection_lifetime = max_lifetime;
   if (max_host > 0)
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_host);
   if (max_total > 0) {

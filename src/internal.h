@@ -38,6 +38,7 @@ struct ko_engine {
   int completed; /* transfers finished during the current step */
   uint64_t *done_ids; /* their ids, for schedulers */
   size_t ndone, done_cap;
+  long max_connection_lifetime; /* seconds */
   ko_transfer **timers; /* min-heap on wake_at (timers.c) */
   size_t ntimers, timers_cap;
 };

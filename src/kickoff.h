@@ -84,9 +84,10 @@ size_t ko_engine_in_flight(const ko_engine *engine);
 /* Ids of the transfers that completed during the last step (valid until the
  * next step), so a scheduler resumes exactly their waiters. */
 const uint64_t *ko_engine_completed(const ko_engine *engine, size_t *count);
-/* Connection pool bounds; 0 leaves a bound unchanged. */
+/* Connection pool bounds (max_lifetime in seconds: a connection older
+ * than that is not reused); 0 leaves a bound unchanged. */
 void ko_engine_set_limits(ko_engine *engine, long max_host_connections,
-                          long max_connections);
+                          long max_connections, long max_lifetime);
 /* Sockets a host event loop should watch: fills fds/events (1 read, 2
  * write) up to cap entries and returns how many there are. */
 int ko_engine_sockets(ko_engine *engine, int *fds, int *events, int cap);

@@ -162,14 +162,16 @@ static void push_fail(lua_State *L, const char *message) {
 Bound the connection pool.
 @function Engine:configure
 @tparam table opts max_host_connections (per host, default 64),
-  max_connections (in all, default 128)
+  max_connections (in all, default 128), max_connection_lifetime (seconds
+  a connection is reused for, default 3600)
 */
 static int engine_configure(lua_State *L) {
   ko_engine *e = check_open(L, 1, ENGINE_MT, "engine");
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_Number host = opt_number(L, 2, "max_host_connections", 1, 10000, 0);
   lua_Number total = opt_number(L, 2, "max_connections", 1, 10000, 0);
-  ko_engine_set_limits(e, (long)host, (long)total);
+  lua_Number life = opt_number(L, 2, "max_connection_lifetime", 1, 86400, 0);
+  ko_engine_set_limits(e, (long)host, (long)total, (long)life);
   return 0;
 }
 

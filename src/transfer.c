@@ -346,7 +346,10 @@ static int configure_easy(ko_transfer *t, CURL *easy) {
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_TCP_NODELAY, 1L);
   /* long-lived connections are not re-verified: bound their life */
-  SET(CURLOPT_MAXLIFETIME_CONN, 3600L);
+  SET(CURLOPT_MAXLIFETIME_CONN, t->engine->max_connection_lifetime);
+  /* prefer multiplexing on an HTTP/2 connection being set up over opening
+   * another one */
+  SET(CURLOPT_PIPEWAIT, 1L);
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
   if (c->ca_file) SET(CURLOPT_CAINFO, c->ca_file);

@@ -50,7 +50,8 @@ kickoff.map = scheduler.map
 kickoff.scheduler = scheduler.new
 
 --- Bound the shared connection pool: max_host_connections (default 64),
--- max_connections (default 128).
+-- max_connections (default 128), max_connection_lifetime (seconds, default
+-- 3600). Bounds apply when a connection is opened; idle ones stay.
 function kickoff.configure(opts)
   if type(opts) ~= "table" then
     error(string.format("bad argument #1 to 'configure' (table expected, got %s)", type(opts)), 2)
