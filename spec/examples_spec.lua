@@ -1,0 +1,83 @@
+-- The scripts in examples/ run unchanged against the sandbox (over TLS,
+-- with its CA), as a user would run them against the vendors.
+local support = require("support")
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
+end
+
+describe("examples", function()
+  local sb
+
+  setup(function() sb = support.sandbox { tls = true } end)
+  teardown(function() sb:stop() end)
+  before_each(function() sb:reset() end)
+
+  local function run(script)
+    local c = sb.credentials
+    local env = {
+      DOMO_BASE_URL = sb.urls.domo, DOMO_ACCESS_TOKEN = c.domo_token,
+      ZUORA_BASE_URL = sb.urls.zuora, ZUORA_CLIENT_ID = c.zuora_client_id,
+      ZUORA_CLIENT_SECRET = c.zuora_client_secret,
+      CAPTAINDATA_BASE_URL = sb.urls.captaindata, CAPTAINDATA_API_KEY = c.captaindata_api_key,
+      CAPTAINDATA_PROJECT_ID = c.captaindata_project_id,
+      KICKOFF_CA_FILE = sb.ca_file,
+      LUA_PATH = "./lua/?.lua;./lua/?/init.lua;;", LUA_CPATH = "./build/?.so;;",
+    }
+    local parts = {}
+    for k, v in pairs(env) do parts[#parts + 1] = k .. "=" .. shell_quote(v) end
+    local p = assert(io.popen(table.concat(parts, " ") .. " lua5.4 " .. script .. " 2>&1"))
+    local out = p:read("a")
+    local ok = p:close()
+    for _, secret in ipairs { c.domo_token, c.zuora_client_secret, c.captaindata_api_key } do
+      assert.is_nil(out:find(secret, 1, true), "a secret in the output of " .. script)
+    end
+    return ok, out
+  end
+
+  local function count(vendor, pattern)
+    local n = 0
+    for _, e in ipairs(sb:journal(vendor)) do
+      if e.method == "POST" and e.path:find(pattern) then n = n + 1 end
+    end
+    return n
+  end
+
+  it("outcome_unknown.lua records an unknown Domo start instead of starting again", function()
+    sb:fault { vendor = "domo", method = "POST", times = 1, when = "after", action = { reset = true } }
+    sb:fault { vendor = "zuora", path_pattern = "/run$", times = 3, when = "after", action = { status = 503 } }
+    local runs_before = #sb:state().zuora.runs
+    local ok, out = run("examples/outcome_unknown.lua")
+    assert.is_true(ok, out)
+    assert.matches("domo: outcome unknown, not started again", out)
+    assert.equal(1, count("domo", "/instances/message$"))
+    -- zuora: three 503s (each after acting) spend the first call's attempts;
+    -- the second call reuses the key and gets the run the first one created
+    assert.matches("zuora: attempt 1 failed %(http%)", out)
+    assert.matches("zuora: run %d+ %(key ", out)
+    assert.equal(4, count("zuora", "/run$"))
+    assert.equal(runs_before + 1, #sb:state().zuora.runs)
+    local key
+    for _, e in ipairs(sb:journal("zuora")) do
+      if e.path:find("/run$") then
+        key = key or e.headers["idempotency-key"]
+        assert.equal(key, e.headers["idempotency-key"])
+      end
+    end
+  end)
+
+  it("batch.lua launches 25 jobs concurrently and sums them up", function()
+    local ok, out = run("examples/batch.lua")
+    assert.is_true(ok, out)
+    assert.matches("succeeded +25", out)
+    assert.equal(25, count("captaindata", "/schedule$"))
+  end)
+
+  it("cqueues_loop.lua runs launches inside a host cqueues loop", function()
+    local ok, out = run("examples/cqueues_loop.lua")
+    assert.is_true(ok, out)
+    for i = 1, 5 do assert.matches("launch " .. i .. ": succeeded", out) end
+    local ticks = tonumber(out:match("ran (%d+) times"))
+    assert.is_true(ticks > 2, out)
+  end)
+end)
