@@ -71,10 +71,11 @@ install: build
 	  install -d $(DESTDIR)$(LUA_SHAREDIR)/$$(dirname $$f); \
 	  install -m 644 $$f $(DESTDIR)$(LUA_SHAREDIR)/$$f; done
 	install -m 755 bin/kickoff-sandbox $(DESTDIR)$(BINDIR)/kickoff-sandbox
+	install -m 755 bin/kickoff $(DESTDIR)$(BINDIR)/kickoff
 
 uninstall:
 	rm -rf $(DESTDIR)$(LUA_LIBDIR)/kickoff $(DESTDIR)$(LUA_SHAREDIR)/kickoff
-	rm -f $(DESTDIR)$(BINDIR)/kickoff-sandbox
+	rm -f $(DESTDIR)$(BINDIR)/kickoff-sandbox $(DESTDIR)$(BINDIR)/kickoff
 
 clean:
 	rm -rf $(BUILD) luacov.*

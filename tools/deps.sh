@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
 gcc make pkg-config ca-certificates openssl
 lua5.4 liblua5.4-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev
-lua-cjson lua-busted lua-cqueues lua-luaossl
+lua-cjson lua-busted lua-cqueues lua-luaossl lua-filesystem curl
 lua-check cppcheck clang-tidy luarocks valgrind
 clang libclang-rt-14-dev
 "
