@@ -200,6 +200,11 @@ static int l_engine(lua_State *L) {
   return 1;
 }
 
+/***
+Release the engine now rather than at garbage collection (also `__gc` and
+`__close`). Idempotent; the pool is freed once its clients are gone too.
+@function Engine:close
+*/
 static int engine_close(lua_State *L) {
   engine_box *box = luaL_checkudata(L, 1, ENGINE_MT);
   if (box->engine) {
@@ -286,6 +291,11 @@ static int engine_fds(lua_State *L) {
   return 1;
 }
 
+/***
+Transfers submitted and not yet completed.
+@function Engine:in_flight
+@treturn integer
+*/
 static int engine_in_flight(lua_State *L) {
   ko_engine *e = check_open(L, 1, ENGINE_MT, "engine");
   lua_pushinteger(L, (lua_Integer)ko_engine_in_flight(e));
@@ -338,7 +348,7 @@ static int engine_tostring(lua_State *L) {
 Create a client for one vendor account. Secrets given here stay in C: no
 method returns them, and they are wiped when the client is freed.
 @function client
-@tparam Engine engine
+@tparam Engine engine the pool the client's requests go through
 @tparam table opts vendor, base_url, secret, client_id, project_id, ca_file,
   ca_path, proxy, user_agent, trace, timeout, connect_timeout, deadline,
   retries, backoff_base, backoff_cap, retry_after_cap, retry_budget (retry
@@ -396,6 +406,11 @@ static int l_client(lua_State *L) {
   return 1;
 }
 
+/***
+Release the client now rather than at garbage collection (also `__gc` and
+`__close`): its secrets are wiped. Idempotent.
+@function Client:close
+*/
 static int client_close(lua_State *L) {
   client_box *box = luaL_checkudata(L, 1, CLIENT_MT);
   if (box->client) {
@@ -482,6 +497,11 @@ static int client_submit(lua_State *L) {
   return 1;
 }
 
+/***
+What the client is, without its secrets.
+@function Client:info
+@treturn table id, vendor, base_url, token_requests (OAuth tokens fetched)
+*/
 static int client_info(lua_State *L) {
   ko_client *c = check_open(L, 1, CLIENT_MT, "client");
   lua_createtable(L, 0, 4);
@@ -509,6 +529,11 @@ static int client_tostring(lua_State *L) {
 
 /* ---- transfer ------------------------------------------------------------ */
 
+/***
+Release the transfer (also `__gc` and `__close`); one still in flight is
+cancelled. Idempotent.
+@function Transfer:close
+*/
 static int transfer_close(lua_State *L) {
   transfer_box *box = luaL_checkudata(L, 1, TRANSFER_MT);
   if (box->transfer) {
@@ -519,12 +544,22 @@ static int transfer_close(lua_State *L) {
   return 0;
 }
 
+/***
+Whether the transfer has completed (its `result` is ready).
+@function Transfer:done
+@treturn boolean
+*/
 static int transfer_done(lua_State *L) {
   ko_transfer *t = check_open(L, 1, TRANSFER_MT, "transfer");
   lua_pushboolean(L, ko_transfer_done(t));
   return 1;
 }
 
+/***
+The transfer's id, as listed by `Engine:completed`.
+@function Transfer:id
+@treturn integer
+*/
 static int transfer_id(lua_State *L) {
   ko_transfer *t = check_open(L, 1, TRANSFER_MT, "transfer");
   lua_pushinteger(L, (lua_Integer)ko_transfer_id(t));
@@ -663,7 +698,7 @@ static int l_monotime(lua_State *L) {
 /***
 Sleep without a busy loop.
 @function sleep
-@tparam number seconds
+@tparam number seconds how long (0..86400)
 */
 static int l_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);

@@ -43,7 +43,10 @@ function Campaigns.new(opts)
   return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
 end
 
+--- The readable part of an error body (used by the request path).
 -- No error body is documented: take a message from JSON or plain text.
+-- @param body the decoded error body (a table, or the text)
+-- @treturn ?string
 function Campaigns.describe_error(body)
   if type(body) == "table" then return body.message or body.error end
   if type(body) == "string" and #body < 300 then return body end
@@ -133,6 +136,7 @@ end
 -- @tparam table opts emails, is_test (sends to the Sender Address; needs at
 -- least one email), fields ({key=, value=} list or map, rendered as
 -- {{domo-alert-KEY}}), timeout, deadline
+-- @return Run (status "succeeded"), or nil, Error
 function Campaigns:start_alert(campaign_id, opts)
   if type(opts) ~= "table" then
     error("bad argument #2 to 'start_alert' (table expected, got " .. type(opts) .. ")", 2)
@@ -155,5 +159,9 @@ end
 function Campaigns:__tostring()
   return "kickoff.campaigns(" .. self.base_url .. " for " .. self.instance .. ")"
 end
+
+--- Release the client's connection state now rather than at garbage
+-- collection (every client class has it, from transport.client_class).
+-- @function Campaigns:close
 
 return Campaigns

@@ -1,5 +1,5 @@
 --- Captain Data, API v3 (vendor-apis.md §4): launch (schedule), status,
--- results (paged), retry, cancel, delete_schedule, upsert_account, wait.
+-- results (paged), retry, cancel, `delete_schedule`, `upsert_account`, wait.
 -- Auth: `Authorization: x-api-key KEY` and `x-project-id`, held in C.
 -- @classmod kickoff.captaindata
 local Error = require("kickoff.error")
@@ -23,16 +23,41 @@ local function call(self, req, opts)
 end
 
 -- builders, re-exported for convenience
+
+--- Inputs from CSV: `kickoff.payload.csv_inputs`.
+-- @function CaptainData.csv_inputs
+-- @tparam string source CSV text, or a file name
+-- @tparam[opt] table opts file (boolean: source is a file name)
+-- @return list of inputs, or nil, Error
+
+--- A step table: `kickoff.payload.step`.
+-- @function CaptainData.step
+-- @tparam string step_uid the step of the workflow (its uid)
+-- @tparam[opt] table opts accounts, parameters, accounts_rotation_enabled, output_column
+-- @return step
+
+--- Steps from a list: `kickoff.payload.steps`.
+-- @function CaptainData.steps
+-- @tparam table list step uids, `{uid, account...}` lists or step tables
+-- @return list of steps, or nil, Error
+
+--- A job template: `kickoff.payload.template`.
+-- @function CaptainData.template
+-- @tparam table base steps and options shared by the jobs
+-- @return template (with `template:job(job_name, inputs, overrides)`)
+
 CaptainData.csv_inputs = payload.csv_inputs
 CaptainData.step = payload.step
 CaptainData.steps = payload.steps
 CaptainData.template = payload.template
 
+--- The words repeat_option.type accepts.
 CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true, month = true }
 
 --- Create a Captain Data client.
 -- @tparam table opts api_key, project_id (workspace uid), optional base_url
 -- (default https://api.captaindata.co), common client options
+-- @return client, or nil, Error
 function CaptainData.new(opts)
   transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string", dry_run = "function" })
   local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, CaptainData)
@@ -40,7 +65,10 @@ function CaptainData.new(opts)
     base_url = opts.base_url }, opts)
 end
 
+--- The readable part of an error body (used by the request path).
 -- v3 documents no error body; v4's {error_label, message, params} is common.
+-- @param body the decoded error body (a table, or the text)
+-- @treturn ?string
 function CaptainData.describe_error(body)
   if type(body) ~= "table" then return type(body) == "string" and #body < 300 and body or nil end
   local msg = body.message or body.error or body.detail
@@ -173,7 +201,7 @@ end
 
 --- Launch a workflow (POST /v3/workflows/{workflow_uid}/schedule).
 -- Not idempotent: retried only when nothing was sent or on 429.
--- @tparam string workflow_uid
+-- @tparam string workflow_uid the workflow to run
 -- @tparam table job job_name, inputs, steps, unstructure_meta, repeat_option, timeout, deadline
 -- @return Run (id = job_uid), or nil, Error
 function CaptainData:launch(workflow_uid, job)
@@ -183,6 +211,9 @@ function CaptainData:launch(workflow_uid, job)
 end
 
 --- Retry a job with the same payload shape (POST /v3/jobs/{job_uid}/retry).
+-- @tparam string job_uid the job to retry
+-- @tparam table job as for `launch`
+-- @return Run (id = the job_uid the response names), or nil, Error
 function CaptainData:retry(job_uid, job)
   local uid, err = uid_check("job_uid", job_uid)
   if not uid then return nil, err end
@@ -196,6 +227,9 @@ local function get(self, path_or_url, opts)
 end
 
 --- A job's status (GET /v3/jobs/{job_uid}).
+-- @param job_uid the job's uid, or a Run
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return Run, or nil, Error
 function CaptainData:status(job_uid, opts)
   local uid, err = uid_check("job_uid", job_uid)
   if not uid then return nil, err end
@@ -207,6 +241,9 @@ end
 
 --- Cancel a job (POST /v3/jobs/{job_uid}/cancel; the v3 path is not
 -- confirmed by Captain Data's docs, see vendor-apis.md §4.5).
+-- @param job_uid the job's uid, or a Run
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return Run, or nil, Error
 function CaptainData:cancel(job_uid, opts)
   local uid, err = uid_check("job_uid", job_uid)
   if not uid then return nil, err end
@@ -219,7 +256,9 @@ function CaptainData:cancel(job_uid, opts)
 end
 
 --- One page of results: {results = {...}, next = url or nil}.
--- @param job_uid or the `next` URL of a previous page
+-- @param job_uid_or_url a job uid (or Run), or the `next` URL of a previous page
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return page, or nil, Error
 function CaptainData:results_page(job_uid_or_url, opts)
   local target = job_uid_or_url
   if type(target) ~= "string" or not target:find("^https?://") then
@@ -237,6 +276,9 @@ end
 --- Iterate over every result row, following paging.next.
 -- `for row, err in cd:results(job_uid) do ... end`: on a failure the
 -- iterator yields `false, err` once and stops.
+-- @param job_uid the job's uid, or a Run
+-- @tparam[opt] table opts timeout, deadline, retries for each page
+-- @return iterator over the result rows
 function CaptainData:results(job_uid, opts)
   local page, index, next_target, done = nil, 0, job_uid, false
   return function()
@@ -260,6 +302,8 @@ function CaptainData:results(job_uid, opts)
 end
 
 --- Delete a recurring schedule by job name (DELETE /v3/jobs/{job_name}).
+-- @tparam string job_name the job_name the schedule was launched with
+-- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return message ("Schedule deleted."), or nil, Error
 function CaptainData:delete_schedule(job_name, opts)
   local field, rule = v.string("job_name", job_name, { max = 255 })
@@ -273,6 +317,10 @@ end
 --- Add or update an integration account (POST /v3/integrations/{integration}/accounts).
 -- With account.uid it updates (and is safe to retry); without, it creates.
 -- The body may hold cookies or passwords, so it never appears in traces.
+-- @tparam string integration an integration slug, e.g. "linkedin"
+-- @tparam table account the account fields (uid to update, cookies, ...)
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return the decoded response, or nil, Error
 function CaptainData:upsert_account(integration, account, opts)
   if type(account) ~= "table" then
     error("bad argument #2 to 'upsert_account' (table expected, got " .. type(account) .. ")", 2)
@@ -295,8 +343,16 @@ function CaptainData:upsert_account(integration, account, opts)
 end
 
 --- Poll until the job is final (see kickoff.waiter for opts).
+-- @param job a Run from launch, or a job uid
+-- @tparam[opt] table opts timeout (default 600), interval (0.5), max_interval
+-- (10), factor (1.5), on_poll (function(run) called after each poll)
+-- @return the final Run, or nil, Error (kind "timeout" carries err.run)
 function CaptainData:wait(job, opts)
   return waiter.wait(VENDOR, job, function(id) return self:status(id) end, opts)
 end
+
+--- Release the client's connection state now rather than at garbage
+-- collection (every client class has it, from transport.client_class).
+-- @function CaptainData:close
 
 return CaptainData

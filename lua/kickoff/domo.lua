@@ -42,7 +42,10 @@ function Domo.new(opts)
   return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts)
 end
 
+--- The readable part of an error body (used by the request path).
 -- Domo documents no error body; surface a message field when there is one.
+-- @param body the decoded error body (a table, or the text)
+-- @treturn ?string
 function Domo.describe_error(body)
   if type(body) == "table" then
     return body.message or body.error_description or body.statusReason or body.error
@@ -116,18 +119,31 @@ end
 
 --- Fetch an instance's current status (GET .../instances/{id}).
 -- @param id instance id or Run
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return Run, or nil, Error
 function Domo:status(id, opts)
   return instance_call(self, "GET", id, "", opts)
 end
 
 --- Cancel an instance (POST .../instances/{id}/cancel).
+-- @param id instance id or Run
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return Run, or nil, Error
 function Domo:cancel(id, opts)
   return instance_call(self, "POST", id, "/cancel", opts)
 end
 
 --- Poll until the run is final (see kickoff.waiter for opts).
+-- @param run a Run from start, or an instance id
+-- @tparam[opt] table opts timeout (default 600), interval (0.5), max_interval
+-- (10), factor (1.5), on_poll (function(run) called after each poll)
+-- @return the final Run, or nil, Error (kind "timeout" carries err.run)
 function Domo:wait(run, opts)
   return waiter.wait(VENDOR, run, function(id) return self:status(id) end, opts)
 end
+
+--- Release the client's connection state now rather than at garbage
+-- collection (every client class has it, from transport.client_class).
+-- @function Domo:close
 
 return Domo

@@ -7,6 +7,7 @@ local Error = {}
 Error.__index = Error
 Error.__name = "kickoff.Error"
 
+--- The kinds of error (`err.kind`), as a set.
 Error.kinds = {
   validation = true, auth = true, rate_limited = true, http = true,
   network = true, timeout = true, tls = true, outcome_unknown = true,
@@ -22,6 +23,10 @@ local hints = {
 }
 
 --- Build an error from fields (kind and message are required).
+-- @static
+-- @tparam table fields kind, message, and optionally vendor, status,
+-- attempts, retry_after, request_id, phase, field, rule, retryable
+-- @return Error
 function Error.new(fields)
   assert(Error.kinds[fields.kind], "unknown error kind")
   fields.retryable = fields.retryable or false
@@ -29,6 +34,11 @@ function Error.new(fields)
 end
 
 --- A validation error naming the field and the rule it breaks.
+-- @static
+-- @tparam ?string vendor the vendor's name
+-- @tparam ?string field the field at fault, e.g. "steps[2].step_uid"
+-- @tparam string rule what the field must be
+-- @return Error (kind "validation")
 function Error.validation(vendor, field, rule)
   return Error.new {
     kind = "validation", vendor = vendor, field = field, rule = rule,
@@ -37,10 +47,16 @@ function Error.validation(vendor, field, rule)
   }
 end
 
+--- Whether a value is a kickoff.Error.
+-- @static
+-- @param v any value
+-- @treturn boolean
 function Error.is(v)
   return getmetatable(v) == Error
 end
 
+--- One readable line: vendor, kind, HTTP status, message, attempts,
+-- retry_after, request id and a hint; never a secret.
 function Error:__tostring()
   local parts = { "kickoff" }
   if self.vendor then parts[#parts + 1] = "." .. self.vendor end

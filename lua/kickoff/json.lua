@@ -13,20 +13,27 @@ local M = {}
 
 local ARRAY = setmetatable({}, { __name = "kickoff.json.array" })
 local OBJECT = setmetatable({}, { __name = "kickoff.json.object" })
+--- The JSON null: encodes as null; decoded array items that are null.
 M.null = cjson.null
 
 --- Mark a table as a JSON array (needed for empty arrays).
+-- @tparam[opt] table t a table without a metatable (a new one when nil)
+-- @return t
 function M.array(t)
   return setmetatable(t or {}, { __jsontype = ARRAY })
 end
 
 --- Whether a table was marked with json.array.
+-- @param t any value
+-- @treturn boolean
 function M.is_array(t)
   local mt = getmetatable(t)
   return mt ~= nil and mt.__jsontype == ARRAY
 end
 
 --- Mark a table as a JSON object (an empty table already is one).
+-- @tparam[opt] table t a table without a metatable (a new one when nil)
+-- @return t
 function M.object(t)
   return setmetatable(t or {}, { __jsontype = OBJECT })
 end
@@ -50,6 +57,8 @@ local function join(path, key)
 end
 
 --- Quote and escape a string as a JSON string literal (no UTF-8 check).
+-- @tparam string s the text to quote
+-- @treturn string
 function M.quote(s)
   return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
 end
@@ -148,8 +157,8 @@ function encode_value(v, path, out, seen, depth)
   end
 end
 
---- Encode a value.
--- @param value
+--- Encode a value. Keys are written sorted, so equal tables encode equal.
+-- @param value a string, number, boolean, json.null or table of them
 -- @tparam[opt] string path field name used in error reports
 -- @return JSON text, or nil, field, rule
 function M.encode(value, path)
@@ -185,6 +194,7 @@ end
 
 --- Decode JSON text. Integral numbers come back as Lua integers; null
 -- fields of objects are absent, null items of arrays are `json.null`.
+-- @tparam string text JSON text
 -- @return value, or nil, message
 function M.decode(text)
   local ok, v = pcall(cjson.decode, text)

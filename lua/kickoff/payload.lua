@@ -87,6 +87,9 @@ function M.csv_inputs(source, opts)
 end
 
 --- A step: `step(uid, { accounts = {...}, parameters = {...}, ... })`.
+-- @tparam string step_uid the step of the workflow (its uid)
+-- @tparam[opt] table opts accounts, parameters, accounts_rotation_enabled, output_column
+-- @return step table (accounts and parameters default to empty)
 function M.step(step_uid, opts)
   local s = { step_uid = step_uid, accounts = {}, parameters = {} }
   for k, val in pairs(opts or {}) do s[k] = val end
@@ -94,6 +97,8 @@ function M.step(step_uid, opts)
 end
 
 --- Steps from a list of `{uid, accounts...}` or step tables.
+-- @tparam table list the steps, in order
+-- @return list of steps
 function M.steps(list)
   local out = {}
   for i, item in ipairs(list) do
@@ -118,6 +123,8 @@ end
 --- A job template: steps and options shared by many jobs.
 -- `template:job(job_name, inputs, overrides)` returns a fresh job table
 -- (steps are copied, so changing one job never changes another).
+-- @tparam table base steps and job options (unstructure_meta, repeat_option, ...)
+-- @return template (a copy of base with a `job` method)
 function M.template(base)
   local t = deep_copy(base)
   function t.job(self, job_name, inputs, overrides)

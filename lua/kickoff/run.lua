@@ -32,22 +32,31 @@ Run.status_map = {
 local final = { succeeded = true, failed = true, canceled = true }
 
 --- Normalise a vendor word ("" stands for a null status).
+-- @static
+-- @tparam string vendor "domo", "zuora", "campaigns" or "captaindata"
+-- @tparam ?string word the vendor's status word
+-- @treturn string the normalised status, "unknown" for an undocumented word
 function Run.normalise(vendor, word)
   local map = Run.status_map[vendor] or {}
   return map[word or ""] or "unknown"
 end
 
 --- Build a run. fields: vendor, id, vendor_status, raw, and optionally status.
+-- @static
+-- @tparam table fields the run's fields (others are kept as given)
+-- @return Run
 function Run.new(fields)
   fields.status = fields.status or Run.normalise(fields.vendor, fields.vendor_status)
   return setmetatable(fields, Run)
 end
 
 --- Whether the run reached a final status.
+-- @treturn boolean true for succeeded, failed and canceled
 function Run:is_final()
   return final[self.status] == true
 end
 
+--- `kickoff.Run(vendor id: status [vendor_status])`.
 function Run:__tostring()
   return string.format("kickoff.Run(%s %s: %s%s)", self.vendor, tostring(self.id),
     self.status, self.vendor_status and (" [" .. tostring(self.vendor_status) .. "]") or "")

@@ -79,6 +79,7 @@ end
 
 --- Start `fn(...)` as a task of this scheduler.
 -- @param fn function
+-- @param ... arguments for fn
 -- @return the task (`task.results` holds table.pack of its returns once done)
 function Scheduler:spawn(fn, ...)
   if type(fn) ~= "function" then
@@ -96,6 +97,8 @@ function Scheduler:spawn(fn, ...)
 end
 
 --- Called by transport.await inside a task: yield until the transfer is done.
+-- @param transfer a kickoff.core Transfer
+-- @return the transfer's result table
 function Scheduler:await(transfer)
   if not transfer:done() then
     local task = running_task()
@@ -105,7 +108,9 @@ function Scheduler:await(transfer)
   return transfer:result()
 end
 
---- Called by transport.sleep inside a task.
+--- Called by transport.sleep inside a task: yield for `seconds`, letting
+-- the other tasks run.
+-- @tparam number seconds how long
 function Scheduler:sleep(seconds)
   local task = running_task()
   local wake = core.monotime() + seconds
@@ -126,11 +131,13 @@ local function wake_sleepers(self)
 end
 
 --- Tasks started and not finished.
+-- @treturn integer
 function Scheduler:pending()
   return self.live
 end
 
 --- Seconds until `step` has work to do, or nil when nothing is pending.
+-- @treturn ?number
 function Scheduler:timeout()
   if #self.ready > 0 then return 0 end
   local wait = self.engine:timeout()

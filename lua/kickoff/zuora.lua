@@ -95,7 +95,11 @@ function Zuora.new(opts)
   }, opts)
 end
 
---- Documented error bodies: {"errors":[{code,status,title}]} (+ parameters on 406).
+--- The readable part of an error body (used by the request path).
+-- Documented error bodies: {"errors":[{code,status,title}]} (+ parameters on 406).
+-- @param body the decoded error body (a table, or the text)
+-- @tparam table res the response (its status picks the 406 wording)
+-- @treturn ?string
 function Zuora.describe_error(body, res)
   if type(body) ~= "table" then return nil end
   local parts = {}
@@ -225,23 +229,38 @@ end
 
 --- A run's status (GET /workflows/workflow_runs/{id}); Finished with
 -- tasks.error > 0 is reported as failed.
+-- @param run_id integer id of the run, or a Run
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return Run, or nil, Error
 function Zuora:status(run_id, opts)
   return run_call(self, "GET", run_id, "", opts)
 end
 
 --- Stop a run (PUT /workflows/workflow_runs/{id}/stop).
+-- @param run_id integer id of the run, or a Run
+-- @tparam[opt] table opts timeout, deadline, retries for this call
+-- @return Run, or nil, Error
 function Zuora:stop(run_id, opts)
   return run_call(self, "PUT", run_id, "/stop", opts)
 end
 
 --- Poll until the run is final (see kickoff.waiter for opts).
+-- @param run a Run from run, or a run id
+-- @tparam[opt] table opts timeout (default 600), interval (0.5), max_interval
+-- (10), factor (1.5), on_poll (function(run) called after each poll)
+-- @return the final Run, or nil, Error (kind "timeout" carries err.run)
 function Zuora:wait(run, opts)
   return waiter.wait(VENDOR, run, function(id) return self:status(id) end, opts)
 end
 
 --- Token requests this client has made (caching and single flight at work).
+-- @treturn integer
 function Zuora:token_requests()
   return self.core:info().token_requests
 end
+
+--- Release the client's connection state now rather than at garbage
+-- collection (every client class has it, from transport.client_class).
+-- @function Zuora:close
 
 return Zuora

@@ -14,6 +14,7 @@
 -- (io.popen "w"): when we close it, or die, the child sees EOF and exits.
 -- This module talks to the admin port with a tiny blocking HTTP/1.1 client
 -- so it does not need kickoff's C module.
+-- @module kickoff.sandbox
 local cqueues = require("cqueues")
 local socket = require("cqueues.socket")
 local json = require("kickoff.sandbox.json")
@@ -87,7 +88,11 @@ end
 local Sandbox = {}
 Sandbox.__index = Sandbox
 
--- Admin call that raises on failure; returns the decoded body.
+--- An admin API call (kickoff.sandbox.admin lists the routes); raises on failure.
+-- @tparam string method "GET", "POST" or "DELETE"
+-- @tparam string path e.g. "/__admin/state"
+-- @param[opt] body a table sent as JSON
+-- @return the decoded body
 function Sandbox:admin(method, path, body)
   if self._stopped then error("kickoff.sandbox: sandbox is stopped", 3) end
   local status, res = admin_request(self.admin_url, method, path, body)
@@ -100,17 +105,21 @@ function Sandbox:admin(method, path, body)
 end
 
 --- Recorded requests (all vendors if vendor is nil), oldest first.
+-- @tparam[opt] string vendor "domo", "zuora", "campaigns" or "captaindata"
+-- @return list of {vendor, method, path, headers, body, json, ...}
 function Sandbox:journal(vendor)
   local path = "/__admin/journal"
   if vendor then path = path .. "?vendor=" .. vendor end
   return self:admin("GET", path)
 end
 
+--- Forget the recorded requests (runs, tokens and faults stay).
 function Sandbox:clear_journal()
   self:admin("DELETE", "/__admin/journal")
 end
 
 --- Seeds, runs/jobs/instances/sent emails, fault counters, config.
+-- @treturn table
 function Sandbox:state()
   return self:admin("GET", "/__admin/state")
 end
@@ -122,15 +131,25 @@ function Sandbox:reset()
 end
 
 --- Deep-merge tbl into the config (objects merge, arrays and scalars replace).
+-- @tparam table tbl per vendor: token lifetime, run timings, final
+-- statuses, page size (the defaults are at the top of each emulator)
+-- @return the decoded admin reply
 function Sandbox:configure(tbl)
   return self:admin("POST", "/__admin/config", tbl)
 end
 
 --- Add a fault rule (see kickoff.sandbox.faults). Returns its id.
+-- @tparam table spec vendor, method, path or path_pattern, times, after,
+-- probability, when ("before" or "after": act on the request, then break
+-- the reply), action = one of status = N (with body, headers), reset,
+-- empty, truncate, malformed_json, stall = seconds, tls_fail; plus an
+-- optional latency (seconds or {dist = "uniform"|"lognormal"|"fixed", ...})
+-- @treturn integer the rule's id
 function Sandbox:fault(spec)
   return self:admin("POST", "/__admin/faults", spec).id
 end
 
+--- Remove every fault rule.
 function Sandbox:clear_faults()
   self:admin("DELETE", "/__admin/faults")
 end
@@ -166,6 +185,9 @@ end
 --- Start a sandbox. opts: tls (bool), seed (int), config (table, deep-merged
 -- over the defaults), credentials (table), port, admin_port (0 = any).
 -- Returns the sandbox handle, or nil and an error message.
+-- @tparam[opt] table opts tls, seed, config, credentials, port, admin_port
+-- @return Sandbox (url, urls.{domo,zuora,campaigns,captaindata}, admin_url,
+-- ca_file, credentials, pid, port, admin_port, tls), or nil, message
 function M.start(opts)
   opts = opts or {}
   local base = os.tmpname() -- created 0600: options may hold credentials
