@@ -12,12 +12,12 @@ lua5.4 liblua5.4-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev
 lua-cjson lua-busted lua-cqueues lua-luaossl lua-filesystem curl
 lua-check cppcheck clang-tidy luarocks valgrind
 clang libclang-rt-14-dev
-lua-ldoc lua-markdown lua5.1
+lua-ldoc lua-discount lua5.1
 "
 for group in "$@"; do
   case "$group" in
     bench) PACKAGES="$PACKAGES nginx-light python3-requests gnuplot-nox lua-socket lua-sec curl" ;;
-    docs) ;; # lua-ldoc, lua-markdown and the lua5.1 both run on are in the default set (spec/docs_spec.lua)
+    docs) ;; # lua-ldoc, lua-discount and the lua5.1 both run on are in the default set (spec/docs_spec.lua)
     *) echo "kickoff: unknown package group '$group'" >&2; exit 2 ;;
   esac
 done

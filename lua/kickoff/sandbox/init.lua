@@ -1,10 +1,10 @@
 --- kickoff.sandbox: launch the vendor emulator as a child process.
 --
---   local sandbox = require("kickoff.sandbox")
---   local sb = assert(sandbox.start{ tls = false, seed = 1, config = {...} })
---   sb.url, sb.urls.domo, sb.admin_url, sb.ca_file, sb.credentials, sb.pid
---   sb:journal(vendor) sb:state() sb:reset() sb:configure(t) sb:fault(spec)
---   sb:clear_journal() sb:clear_faults() sb:stop()
+--    local sandbox = require("kickoff.sandbox")
+--    local sb = assert(sandbox.start{ tls = false, seed = 1, config = {...} })
+--    sb.url, sb.urls.domo, sb.admin_url, sb.ca_file, sb.credentials, sb.pid
+--    sb:journal(vendor) sb:state() sb:reset() sb:configure(t) sb:fault(spec)
+--    sb:clear_journal() sb:clear_faults() sb:stop()
 --
 -- start() returns nil, err on failure; the methods raise, since a broken
 -- sandbox in a test setup must not fail silently.
