@@ -674,7 +674,7 @@ static int l_vendors(lua_State *L) {
 }
 
 /***
-A random UUIDv4 (kernel CSPRNG), e.g. for idempotency keys.
+A random UUIDv4 (kernel CSPRNG), for idempotency keys.
 @function uuid4
 */
 static int l_uuid4(lua_State *L) {

@@ -84,7 +84,7 @@ end
 
 kickoff.array = kickoff.json.array
 
---- A new random UUIDv4 (kernel CSPRNG), e.g. for an idempotency key.
+--- A new random UUIDv4 (kernel CSPRNG), for idempotency keys.
 -- @function uuid
 -- @treturn string
 
