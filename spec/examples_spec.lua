@@ -81,3 +81,18 @@ describe("examples", function()
     assert.is_true(ticks > 2, out)
   end)
 end)
+
+describe("examples/nightly_billing_spec.lua (a user's own spec)", function()
+  it("passes with busted against the sandbox", function()
+    -- from examples/, so this repository's .busted (which runs spec/) is not read
+    -- (paths go through the environment: Debian's busted --lua re-runs itself
+    -- through sh without quoting, which breaks --lpath values at ';')
+    local p = assert(io.popen("cd examples && LUA_PATH='../lua/?.lua;../lua/?/init.lua;./?.lua;;' "
+      .. "LUA_CPATH='../build/?.so;;' busted --lua=lua5.4 -o TAP nightly_billing_spec.lua 2>&1"))
+    local out = p:read("a")
+    local ok = p:close()
+    assert.is_true(ok, out)
+    assert.matches("\n1%.%.3\n", out)
+    assert.is_nil(out:find("not ok", 1, true), out)
+  end)
+end)
