@@ -2,7 +2,6 @@
 -- scheduler never blocks; rate limits, retry budgets and pool bounds hold.
 local kickoff = require("kickoff")
 local core = require("kickoff.core")
-local cqueues = require("cqueues")
 local support = require("support")
 local transport = require("kickoff.transport")
 
@@ -168,36 +167,7 @@ describe("concurrency", function()
       assert.is_true(longest < LATENCY / 2, "step(0) blocked for " .. longest)
       for _, task in ipairs(tasks) do assert.is_string(task.results[1].id) end
     end)
-
-    it("runs inside a cqueues loop next to other cqueues work", function()
-      slow_domo()
-      local s = kickoff.scheduler()
-      local tasks = {}
-      for i = 1, 10 do tasks[i] = s:spawn(start, i) end
-      local ticks = 0
-      local loop = cqueues.new()
-      loop:wrap(function()
-        -- the host's own work keeps running while launches are in flight
-        while s:pending() > 0 do
-          ticks = ticks + 1
-          cqueues.sleep(0.01)
-        end
-      end)
-      loop:wrap(function()
-        while s:pending() > 0 do
-          local pollable = {}
-          for _, fd in ipairs(s:fds()) do
-            pollable[#pollable + 1] = { pollfd = fd.fd, events = (fd.read and "r" or "") .. (fd.write and "w" or "") }
-          end
-          pollable[#pollable + 1] = math.min(s:timeout() or 0.05, 0.05)
-          cqueues.poll(table.unpack(pollable))
-          s:step(0)
-        end
-      end)
-      assert(loop:loop(10))
-      for _, task in ipairs(tasks) do assert.is_string(task.results[1].id) end
-      assert.is_true(ticks >= 5, "the host loop was starved: " .. ticks)
-    end)
+    -- a cqueues host loop: examples/cqueues_loop.lua, run by spec/examples_spec.lua
   end)
 
   describe("limits", function()
