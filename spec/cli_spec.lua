@@ -63,20 +63,25 @@ end
 describe("the installed kickoff command", function()
   local tmp, bin, sb, base_env
 
-  -- Run the installed command; env values of false are left out.
-  local function kickoff(argv, extra_env)
+  -- The shell command running the installed kickoff in a clean environment
+  -- (env values of false are left out).
+  local function command(argv, extra_env)
     local vars = {}
     for k, v in pairs(base_env) do vars[k] = v end
     for k, v in pairs(extra_env or {}) do vars[k] = v end
     local names = {}
     for k, v in pairs(vars) do if v then names[#names + 1] = k end end
     table.sort(names)
-    local parts = { "cd", q(tmp), "&& env -i" }
+    local parts = { "env -i" }
     for _, k in ipairs(names) do parts[#parts + 1] = k .. "=" .. q(vars[k]) end
     parts[#parts + 1] = "timeout " .. COMMAND_TIMEOUT .. " " .. q(bin)
     for _, a in ipairs(argv) do parts[#parts + 1] = q(a) end
-    parts[#parts + 1] = ">" .. q(tmp .. "/out") .. " 2>" .. q(tmp .. "/err") .. " </dev/null"
-    local _, _, code = os.execute(table.concat(parts, " "))
+    return table.concat(parts, " ")
+  end
+
+  local function kickoff(argv, extra_env)
+    local _, _, code = os.execute("cd " .. q(tmp) .. " && " .. command(argv, extra_env) .. " >" .. q(tmp .. "/out")
+      .. " 2>" .. q(tmp .. "/err") .. " </dev/null")
     local r = { status = code, out = read(tmp .. "/out"), err = read(tmp .. "/err") }
     r.all = r.out .. r.err
     return r
@@ -234,6 +239,12 @@ describe("the installed kickoff command", function()
       r = kickoff({ "status", "campaigns", "42" })
       assert.equal(2, r.status, r.all)
       assert.equal(1, #lines_of(r.err))
+
+      -- a send is final at once: --wait has nothing to poll
+      r = kickoff({ "--json", "launch", "campaigns", "42", "--wait" })
+      assert.equal(0, r.status, r.all)
+      assert.equal("succeeded", decode(r).status)
+      assert.equal(2, #sb:journal("campaigns"))
     end)
   end)
 
@@ -368,6 +379,9 @@ describe("the installed kickoff command", function()
       one_error_line(kickoff({ "launch", "domo", "--model-id", "nope", "--version", "1.1.0", "--workflow", "W" }), 2,
         "model_id: must be a UUID")
       one_error_line(kickoff({ "launch", "zuora", "396", "-p", "id=5" }), 2, "params.id")
+      one_error_line(kickoff({ "launch", "zuora", "--batch", "rows.csv", "--idempotency-key", "k" }), 2,
+        "idempotency_key column")
+      one_error_line(kickoff({ "launch", "domo", "--retries", "101" }), 2, "from 0 to 100")
       one_error_line(kickoff({ "launch", "domo", "--version", "1.1.0" }, { DOMO_ACCESS_TOKEN = false }), 2,
         "set DOMO_ACCESS_TOKEN")
       assert.same({}, sb:journal())
@@ -482,6 +496,33 @@ describe("the installed kickoff command", function()
       assert.equal(100, tonumber(ok) + tonumber(failed))
       assert.is_true(tonumber(ok) >= expect.ok - 2)
       assert_no_secret(r.all, "batch output")
+    end)
+
+    it("draws a progress bar when standard error is a terminal", function()
+      local lines = { "model_id,param.parameter1" }
+      for i = 1, 10 do lines[#lines + 1] = ADD .. "," .. i end
+      write(tmp .. "/ten.csv", table.concat(lines, "\n") .. "\n")
+      local cmd = command({ "launch", "domo", "--version", "1.1.0", "--workflow", "AddTwoNumbers", "--batch", "ten.csv" })
+      -- script(1) runs the command on a pseudo-terminal and copies what it prints
+      local _, _, code = os.execute("cd " .. q(tmp) .. " && script -qec " .. q(cmd) .. " /dev/null >" .. q(tmp .. "/tty")
+        .. " </dev/null")
+      local text = read(tmp .. "/tty")
+      assert.equal(0, code, text)
+      assert.matches("\r[" .. string.rep("#", 30) .. "] 10/10  ok 10  failed 0", text, 1, true)
+      assert.matches("10 rows, 10 ok, 0 failed", text, 1, true)
+      assert.is_nil(text:find("row 1:", 1, true), "plain row lines on a terminal")
+    end)
+
+    it("with --dry-run shows every row's request and sends nothing", function()
+      write(tmp .. "/three.csv", "model_id,workflow\n" .. ADD .. ",A\nbad-id,B\n" .. FAILING .. ",C\n")
+      local r = kickoff({ "launch", "domo", "--version", "1.1.0", "--batch", "three.csv", "--dry-run" })
+      assert.equal(1, r.status, r.all)
+      assert.matches("# row 1\nPOST ", r.out, 1, true)
+      assert.matches("# row 2: error: kickoff.domo: validation: model_id", r.out, 1, true)
+      assert.matches("# row 3\nPOST ", r.out, 1, true)
+      assert.matches("3 rows, nothing was sent", r.out, 1, true)
+      assert_no_secret(r.all, "batch dry run")
+      assert.same({}, sb:journal())
     end)
 
     it("refuses an unknown column before sending anything", function()

@@ -92,6 +92,10 @@ local function make_client(vendor, flags, errout, sink)
   end
   if flags.dry_run then copts.dry_run = dryrun.hook(vendor, sink) end
   local client, err = kickoff[vendor](copts)
+  -- a client that ignored the hook would send for real: never under --dry-run
+  if client and flags.dry_run and client.dry_run == nil then
+    error("the " .. vendor .. " client does not support dry runs", 0)
+  end
   return client, err, copts
 end
 
@@ -122,7 +126,7 @@ end
 -- One launch (and wait, with --wait) from a table of launch options.
 local function launch_one(ctx, o)
   local run, err = vendors[ctx.vendor].launch(ctx.client, o)
-  if run and ctx.flags.wait then run, err = ctx.client:wait(run, wait_options(ctx.flags)) end
+  if run and ctx.flags.wait and not run:is_final() then run, err = ctx.client:wait(run, wait_options(ctx.flags)) end
   return run, err
 end
 
@@ -134,10 +138,9 @@ end
 
 -- A verb under --dry-run: show what would be sent.
 local function dry_run(ctx, call)
-  local ok, run, err = pcall(call)
-  if not ok then error(run, 0) end
+  local run, err = call()
   if #ctx.sink == 0 then
-    if run then args.fail("--dry-run: this verb sent no request") end
+    if run then args.fail("--dry-run: this verb makes no request") end
     return report(ctx, err)
   end
   local shown = show_requests(ctx, ctx.sink)
@@ -149,8 +152,7 @@ end
 local function dry_run_batch(ctx, rows)
   local status, json_rows = output.OK, {}
   for i, o in ipairs(rows) do
-    ctx.sink = {}
-    ctx.client.dry_run = dryrun.hook(ctx.vendor, ctx.sink)
+    for k in pairs(ctx.sink) do ctx.sink[k] = nil end -- the hook's list, emptied per row
     local ok, run_or_raised, err = pcall(launch_one, ctx, o)
     if not ok then err = run_or_raised end
     if #ctx.sink > 0 then
@@ -177,6 +179,9 @@ end
 local function launch(ctx)
   local flags = ctx.flags
   if flags.batch then
+    if flags.idempotency_key then
+      args.fail("--idempotency-key names one launch; give a batch an idempotency_key column instead")
+    end
     local rows = batch.rows(vendors[ctx.vendor], flags.batch, flags)
     if flags.dry_run then return dry_run_batch(ctx, rows) end
     return batch.run {

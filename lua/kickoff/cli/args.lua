@@ -51,9 +51,10 @@ function M.store(spec, opts, value, shown)
   elseif kind == "number" or kind == "integer" then
     local n = tonumber(value)
     if kind == "integer" then n = n and math.tointeger(n) end
-    if not n or n < (spec.min or -math.huge) then
-      M.fail("%s needs %s%s, got '%s'", shown, kind == "integer" and "an integer" or "a number",
-        spec.min and (" >= " .. spec.min) or "", value)
+    if not n or n < (spec.min or -math.huge) or n > (spec.max or math.huge) then
+      local range = spec.max and string.format(" from %s to %s", spec.min, spec.max)
+        or spec.min and (" >= " .. spec.min) or ""
+      M.fail("%s needs %s%s, got '%s'", shown, kind == "integer" and "an integer" or "a number", range, value)
     end
     opts[spec.name] = n
   else

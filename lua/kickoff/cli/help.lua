@@ -36,8 +36,8 @@ M.global_options = {
   { name = "config", flags = { "--config" }, arg = "FILE", help = "config file (default $KICKOFF_CONFIG, ~/.config/kickoff/config)" },
   { name = "request_timeout", flags = { "--request-timeout" }, arg = "S", kind = "number", min = 0,
     help = "seconds per HTTP attempt (default 80)" },
-  { name = "retries", flags = { "--retries" }, arg = "N", kind = "integer", min = 1,
-    help = "attempts per request where a retry is safe (default 3)" },
+  { name = "retries", flags = { "--retries" }, arg = "N", kind = "integer", min = 0, max = 100,
+    help = "extra attempts where a retry is safe (default 2)" },
   { name = "verbose", flags = { "-v", "--verbose" }, kind = "switch", help = "trace requests on stderr (redacted)" },
   { name = "help", flags = { "-h", "--help" }, kind = "switch", help = "show help (also: kickoff help VERB [VENDOR])" },
 }
