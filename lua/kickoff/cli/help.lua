@@ -172,12 +172,14 @@ local function launch_help(vendor)
 end
 
 function M.settings_lines(vendor)
+  local rows, width = {}, 0
+  for _, s in ipairs(config.settings[vendor]) do rows[#rows + 1] = s end
+  rows[#rows + 1] = config.common[1]
+  for _, s in ipairs(rows) do width = math.max(width, #table.concat(s.env, " or ")) end
   local lines = {}
-  for _, s in ipairs(config.settings[vendor]) do
-    lines[#lines + 1] = string.format("  %-20s %-44s %s", s.flag .. " " .. s.arg, table.concat(s.env, " or "), s.help)
+  for _, s in ipairs(rows) do
+    lines[#lines + 1] = string.format("  %-20s %-" .. width .. "s  %s", s.flag .. " " .. s.arg, table.concat(s.env, " or "), s.help)
   end
-  local ca = config.common[1]
-  lines[#lines + 1] = string.format("  %-20s %-44s %s", ca.flag .. " " .. ca.arg, ca.env[1], ca.help)
   return table.concat(lines, "\n")
 end
 
