@@ -315,6 +315,7 @@ local function report(r)
   local k2, f2, q2, s2 = find(r.w2, "kickoff"), find(r.w2, "floor"), find(r.w2, "requests"), find(r.w2, "luasec")
   add("## Targets")
   add()
+  local targets_from = #lines + 1
   add("| target | measured | |")
   add("|---|---|---|")
   add(string.format("| W1 HTTP: kickoff within 1.2x of the raw libcurl floor | %.2fx | %s |", k1.vs_floor,
@@ -336,6 +337,7 @@ local function report(r)
     group(W5_TOTAL), r.w5.growth / 1024, verdict(r.w5.growth < 2048)))
   add(string.format("| Context: the floor itself is %.1fx faster than requests.Session over HTTP, %.1fx over HTTPS | | |",
     q1.median / f1.median, q2.median / f2.median))
+  local targets = table.concat(lines, "\n", targets_from, #lines)
   add()
 
   add(string.format("## W1: %s sequential Domo starts, HTTP/1.1 keep-alive, local nginx", group(SEQ)))
@@ -387,11 +389,19 @@ local function report(r)
     add(string.format("| %d | %s/s | %s/s | %s/s |", p.c, group(p.sandbox), group(p.ideal), group(p.nginx)))
   end
   add()
+  add(string.format("Sandbox series: %d x concurrency launches per point (%d rounds of 50 ms); kickoff keeps at most 64 connections"
+    .. " per host, so above concurrency 64 the extra launches queue and the rate stays near 64 / 50 ms = 1,280/s."
+    .. " nginx series: %s launches per point, client not pinned (nginx on one CPU). Medians of %d.",
+    PLOT_ROUNDS, PLOT_ROUNDS, group(SEQ), PLOT_REPS))
+  add()
   add("## Method")
   add()
   add(string.format("- Each W1/W2 figure is the median of %d measurements; each measurement is a fresh process"
     .. " that makes 50 untimed launches (to open its connection), then times the rest. Repetitions are"
     .. " interleaved across clients.", REPS))
+  add("- W1/W2 clients run on nginx's CPU (`taskset`), so a launch costs what client and server spend on it;"
+    .. " on this VM a client on the other CPU adds about 45 µs of cross-CPU wake-up latency to every launch,"
+    .. " for every client alike.")
   add("- Every launch is a `POST /api/workflow/v1/instances/message` with the same JSON body and token header;"
     .. " nginx checks the token and answers the documented start response (vendor-apis.md §1.3). A measurement"
     .. " counts only if every launch got 200 and an instance id (kickoff, LuaSocket, LuaSec and requests decode"
@@ -409,7 +419,7 @@ local function report(r)
   add()
   add("Reproduce: `make bench` (about 3 minutes; installs nginx-light, python3-requests, gnuplot-nox,"
     .. " lua-socket, lua-sec and curl when missing).")
-  return table.concat(lines, "\n") .. "\n"
+  return table.concat(lines, "\n") .. "\n", targets
 end
 
 local function print_summary(r)
@@ -451,9 +461,10 @@ if not plotted then
   os.exit(1)
 end
 r.load_after = shell_output("cut -d' ' -f1-3 /proc/loadavg")
-local text = report(r)
+local text, targets = report(r)
 local f = assert(io.open(RESULTS, "w"))
 f:write(text)
 f:close()
 print_summary(r)
+print(targets)
 print(string.format("wrote %s and %s in %d s", RESULTS, PLOT, os.time() - started))
