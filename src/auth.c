@@ -138,12 +138,13 @@ int ko_auth_on_unauthorized(ko_transfer *t) {
   return 1;
 }
 
-static int store_token(ko_client *c, const ko_result *r, char *why,
-                       size_t whylen) {
+int ko_parse_token_response(const char *body, size_t len, char **token,
+                            double *expires_in, char *why, size_t whylen) {
   json_error_t jerr;
-  json_t *root = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
+  json_t *root = json_loadb(body, len, 0, &jerr);
   int rc = -1;
   const char *tok = NULL;
+  *token = NULL;
   if (!root || !json_is_object(root)) {
     snprintf(why, whylen, "token response is not a JSON object");
     goto out;
@@ -154,24 +155,38 @@ static int store_token(ko_client *c, const ko_result *r, char *why,
     goto out;
   }
   json_t *exp = json_object_get(root, "expires_in");
-  double expires_in = json_is_number(exp) ? json_number_value(exp) : 3600.0;
-  if (expires_in <= 0) expires_in = 1;
+  *expires_in = json_is_number(exp) ? json_number_value(exp) : 3600.0;
+  /* at least a second: a token that expires before the queued requests use
+   * it would send each of them back for another one, again and again */
+  if (*expires_in < 1) *expires_in = 1;
+  *token = strdup(tok);
+  if (!*token) {
+    snprintf(why, whylen, "out of memory");
+    goto out;
+  }
+  rc = 0;
+out:
+  /* jansson's copy of the token is wiped before it is freed */
+  if (tok) ko_wipe((char *)(uintptr_t)tok, strlen(tok));
+  json_decref(root);
+  return rc;
+}
+
+static int store_token(ko_client *c, const ko_result *r, char *why,
+                       size_t whylen) {
+  char *tok;
+  double expires_in;
+  if (ko_parse_token_response(r->body ? r->body : "", r->body_len, &tok,
+                              &expires_in, why, whylen) != 0)
+    return -1;
   /* refresh ahead of expiry: 10% of the lifetime, at most 5 minutes */
   double margin = expires_in / 10.0;
   if (margin > 300) margin = 300;
   drop_token(c);
-  c->access_token = strdup(tok);
-  if (!c->access_token) {
-    snprintf(why, whylen, "out of memory");
-    goto out;
-  }
+  c->access_token = tok;
   c->token_expires_at = ko_now() + expires_in - margin;
   c->token_generation++;
-  rc = 0;
-out:
-  if (tok) ko_wipe((char *)(uintptr_t)tok, strlen(tok));
-  json_decref(root);
-  return rc;
+  return 0;
 }
 
 void ko_auth_token_done(ko_transfer *tt) {
@@ -217,10 +232,42 @@ void ko_auth_client_free(ko_client *c) {
 
 /* ---- token in the body (Domo Campaigns) ---------------------------------- */
 
+/* Whether s is UTF-8 as JSON requires (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+static int is_utf8(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned cp = *p++, min;
+    int more;
+    if (cp < 0x80) continue;
+    if (cp >= 0xC2 && cp <= 0xDF) {
+      more = 1; min = 0x80; cp &= 0x1F;
+    } else if ((cp & 0xF0) == 0xE0) {
+      more = 2; min = 0x800; cp &= 0x0F;
+    } else if (cp >= 0xF0 && cp <= 0xF4) {
+      more = 3; min = 0x10000; cp &= 0x07;
+    } else {
+      return 0;
+    }
+    for (; more > 0; more--, p++) {
+      if ((*p & 0xC0) != 0x80) return 0; /* also stops at the NUL */
+      cp = (cp << 6) | (*p & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  }
+  return 1;
+}
+
 int ko_auth_inject_body(ko_client *c, ko_buf *body, char *err, size_t errlen) {
   const char *field = c->vendor->body_secret_field;
+  /* written into the body as is, so it must be JSON string content */
+  if (!is_utf8(c->secret)) {
+    snprintf(err, errlen, "token: is not valid UTF-8, so it cannot be sent in a JSON body");
+    return -1;
+  }
   json_error_t jerr;
-  json_t *root = json_loadb(body->data, body->len, 0, &jerr);
+  /* "\u0000" is valid JSON, and jansson refuses it unless told */
+  json_t *root = json_loadb(body->data, body->len, JSON_ALLOW_NUL, &jerr);
   int ok = root && json_is_object(root) && !json_object_get(root, field);
   int empty = ok && json_object_size(root) == 0;
   json_decref(root);

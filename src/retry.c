@@ -29,6 +29,8 @@ long ko_parse_retry_after(const char *value, long now) {
   time_t when = curl_getdate(copy, NULL);
   if (when == -1) return -1;
   long delta = (long)(when - now);
+  /* curl_getdate accepts years far beyond 9999: cap before scaling to ms */
+  if (delta > 86400L * 365) delta = 86400L * 365;
   return delta > 0 ? delta * 1000 : 0;
 }
 

@@ -1,6 +1,7 @@
 /* Input checks that keep requests well-formed and secrets out of sight:
  * no CR/LF/NUL in what becomes part of the request head (libcurl sends
  * headers as-is), https only except for loopback, and wiping. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,12 +65,10 @@ int ko_is_loopback_host(const char *host) {
   if (!host) return 0;
   if (strcasecmp(host, "localhost") == 0) return 1;
   if (strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0) return 1;
-  /* 127.0.0.0/8 in dotted-quad form only */
-  unsigned a, b, c, d;
-  char tail;
-  if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
-    return a == 127 && b < 256 && c < 256 && d < 256;
-  return 0;
+  /* 127.0.0.0/8 in canonical dotted-quad form only: a looser spelling
+   * ("127.0.0008.1") is no address to the resolver but a name for DNS */
+  struct in_addr addr;
+  return inet_pton(AF_INET, host, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
 }
 
 int ko_check_url(const char *url, char *err, size_t errlen) {
