@@ -94,8 +94,8 @@ struct ko_transfer {
   double wake_at;
   size_t timer_slot;   /* index + 1 in engine->timers; 0 when not waiting */
   int budget_taken;    /* retry-budget tokens this transfer's retries spent */
-  size_t body_pos;     /* bytes of the body handed to libcurl this attempt */
-  int rewind_refused;  /* libcurl wanted to resend a non-idempotent body */
+  int requests_this_attempt; /* libcurl's sends, counted when not idempotent */
+  int resend_refused;  /* libcurl wanted to resend a non-idempotent request */
   ko_buf resp_body;
   ko_buf resp_headers; /* raw header block of the last response */
   int too_large;

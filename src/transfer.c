@@ -258,27 +258,24 @@ static long remaining_ms(const ko_transfer *t) {
   return (long)((t->deadline_at - ko_now()) * 1000.0);
 }
 
-/* Non-idempotent bodies are streamed through a read callback instead of
- * POSTFIELDS, so that libcurl cannot silently send them twice: when a
- * reused connection dies after the request went out, libcurl retries the
- * request on a fresh connection, which needs a rewind; refusing the rewind
- * turns that hidden duplicate launch into an error we report as
- * outcome_unknown. */
-static size_t on_read_body(char *buf, size_t size, size_t nmemb, void *ud) {
+/* libcurl silently sends a request again on a fresh connection when a
+ * reused one dies before any reply. For a launch without an idempotency key
+ * that hidden resend could launch twice, so non-idempotent requests count
+ * the requests libcurl is about to send in this attempt and abort the
+ * second one; the attempt then ends as outcome_unknown. (The body still
+ * goes out with the headers in one write, as with any POSTFIELDS.) */
+static int on_prerequest(void *ud, char *conn_primary_ip, char *conn_local_ip,
+                         int conn_primary_port, int conn_local_port) {
+  (void)conn_primary_ip;
+  (void)conn_local_ip;
+  (void)conn_primary_port;
+  (void)conn_local_port;
   ko_transfer *t = ud;
-  size_t room = size * nmemb, left = t->body.len - t->body_pos;
-  size_t n = left < room ? left : room;
-  if (n) memcpy(buf, t->body.data + t->body_pos, n);
-  t->body_pos += n;
-  return n;
-}
-
-static int on_seek_body(void *ud, curl_off_t offset, int origin) {
-  ko_transfer *t = ud;
-  if (origin == SEEK_SET && offset == 0 && t->body_pos == 0)
-    return CURL_SEEKFUNC_OK; /* nothing was sent yet */
-  t->rewind_refused = 1;
-  return CURL_SEEKFUNC_FAIL;
+  if (++t->requests_this_attempt > 1) {
+    t->resend_refused = 1;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
 }
 
 static void set_method(CURL *easy, ko_transfer *t) {
@@ -296,17 +293,7 @@ static void set_method(CURL *easy, ko_transfer *t) {
       strcmp(m, "PATCH") == 0) {
     /* POST machinery also for PUT/PATCH so an empty body still sends
      * Content-Length: 0 */
-    t->body_pos = 0;
-    t->rewind_refused = 0;
-    if (!t->idempotent && has_body) {
-      curl_easy_setopt(easy, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read_body);
-      curl_easy_setopt(easy, CURLOPT_READDATA, t);
-      curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek_body);
-      curl_easy_setopt(easy, CURLOPT_SEEKDATA, t);
-    } else {
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, has_body ? t->body.data : "");
-    }
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, has_body ? t->body.data : "");
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)(has_body ? t->body.len : 0));
   }
@@ -358,6 +345,12 @@ static int configure_easy(ko_transfer *t, CURL *easy) {
 #undef SET
   if (rc != CURLE_OK) return (int)rc;
   set_method(easy, t);
+  t->requests_this_attempt = 0;
+  t->resend_refused = 0;
+  if (!t->idempotent) {
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prerequest);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
+  }
   return 0;
 }
 
@@ -561,7 +554,7 @@ static void judge_transport(ko_transfer *t, CURLcode code, verdict *v) {
     snprintf(v->message, sizeof v->message,
              "response body larger than %zu bytes; aborted",
              KO_MAX_RESPONSE_BYTES);
-  } else if (code == CURLE_SEND_FAIL_REWIND && t->rewind_refused) {
+  } else if (code == CURLE_ABORTED_BY_CALLBACK && t->resend_refused) {
     *v = (verdict){KO_ERR_OUTCOME_UNKNOWN, "receive", 0, ""};
     snprintf(v->message, sizeof v->message,
              "the connection closed after the request was sent and before any "
