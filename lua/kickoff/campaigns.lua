@@ -36,11 +36,12 @@ function Campaigns.new(opts)
   local field, rule = v.first(
     function() return v.string("instance", opts.instance, {
       pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,
-    function() return check_email("owner_email", opts.owner_email) end)
+    function() return check_email("owner_email", opts.owner_email) end,
+    function() return v.client_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email,
     dry_run = opts.dry_run }, Campaigns)
-  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
+  return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts))
 end
 
 --- The readable part of an error body (used by the request path).
@@ -56,7 +57,7 @@ local function check_emails(emails, required)
   if emails == nil and not required then return end
   local field, rule = v.list("emails", emails, { allow_empty = not required })
   if field then return field, rule end
-  for i, e in ipairs(emails) do
+  for i, e in v.items(emails) do
     field, rule = check_email("emails[" .. i .. "]", e)
     if field then return field, rule end
   end
@@ -85,14 +86,13 @@ local start_options = { emails = true, timeout = true, deadline = true }
 -- @tparam[opt] table opts emails (list of addresses, each on the list), timeout, deadline
 -- @return Run (status "succeeded"), or nil, Error
 function Campaigns:start(campaign_id, opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #2 to 'start' (table expected, got " .. type(opts) .. ")", 2)
-  end
+  v.arg(2, "start", opts, "table", true)
   opts = opts or {}
   local field, rule = v.first(
     function() return v.integer("campaign_id", campaign_id, { min = 0 }) end,
     function() return v.known_keys(nil, opts, start_options) end,
-    function() return check_emails(opts.emails, false) end)
+    function() return check_emails(opts.emails, false) end,
+    function() return v.policy(nil, opts, v.per_call_policy) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   return send(self, "/api/v1/campaigns/start", {
     campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
@@ -109,7 +109,9 @@ local function alert_fields(fields)
   if type(fields) ~= "table" then return nil, "fields", "must be a list of {key=, value=} or a map" end
   local out = {}
   if #fields > 0 then
-    for i, f in ipairs(fields) do
+    local bad, why = v.list("fields", fields)
+    if bad then return nil, bad, why .. " (or a map of key -> value)" end
+    for i, f in v.items(fields) do
       if type(f) ~= "table" then return nil, "fields[" .. i .. "]", "must be a {key=, value=} table" end
       local field, rule = v.string("fields[" .. i .. "].key", f.key)
       if field then return nil, field, rule end
@@ -138,16 +140,15 @@ end
 -- {{domo-alert-KEY}}), timeout, deadline
 -- @return Run (status "succeeded"), or nil, Error
 function Campaigns:start_alert(campaign_id, opts)
-  if type(opts) ~= "table" then
-    error("bad argument #2 to 'start_alert' (table expected, got " .. type(opts) .. ")", 2)
-  end
+  v.arg(2, "start_alert", opts, "table")
   local fields, bad, why = alert_fields(opts.fields)
   local field, rule = v.first(
     function() return v.integer("campaign_id", campaign_id, { min = 0 }) end,
     function() return v.known_keys(nil, opts, alert_options) end,
     function() return v.boolean("is_test", opts.is_test, { optional = true }) end,
     function() return check_emails(opts.emails, opts.is_test == true) end,
-    function() return bad, why end)
+    function() return bad, why end,
+    function() return v.policy(nil, opts, v.per_call_policy) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   return send(self, "/api/v1/campaigns/bae/start", {
     campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,

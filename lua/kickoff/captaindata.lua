@@ -60,9 +60,11 @@ CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true
 -- @return client, or nil, Error
 function CaptainData.new(opts)
   transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string", dry_run = "function" })
+  local field, rule = v.client_options(opts)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
   local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, CaptainData)
-  return transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
-    base_url = opts.base_url }, opts)
+  return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
+    base_url = opts.base_url }, opts))
 end
 
 --- The readable part of an error body (used by the request path).
@@ -93,7 +95,7 @@ local function check_step(i, s)
     function()
       local field, rule = v.list(at .. ".accounts", s.accounts, { optional = true, allow_empty = true })
       if field then return field, rule end
-      for j, a in ipairs(s.accounts or {}) do
+      for j, a in v.items(s.accounts or {}) do
         field, rule = v.string(at .. ".accounts[" .. j .. "]", a)
         if field then return field, rule end
       end
@@ -113,7 +115,7 @@ local function check_job(job)
     function() return v.string("job_name", job.job_name, { max = 255 }) end,
     function() return v.list("inputs", job.inputs) end,
     function()
-      for i, input in ipairs(job.inputs) do
+      for i, input in v.items(job.inputs) do
         local field, rule = v.object("inputs[" .. i .. "]", input)
         if field then return field, rule end
         if input.meta ~= nil then
@@ -124,7 +126,7 @@ local function check_job(job)
     end,
     function() return v.list("steps", job.steps) end,
     function()
-      for i, s in ipairs(job.steps) do
+      for i, s in v.items(job.steps) do
         local field, rule = check_step(i, s)
         if field then return field, rule end
       end
@@ -140,14 +142,15 @@ local function check_job(job)
         return "repeat_option.type", "must be one of minute, hour, day, week, month"
       end
       return v.integer("repeat_option.value", r.value, { min = 1 })
-    end)
+    end,
+    function() return v.policy(nil, job, v.per_call_policy) end)
 end
 
 -- The body exactly as documented: parameters sent as {} when empty,
 -- accounts as a JSON array even when empty.
 local function job_body(self, job)
   local steps = {}
-  for i, s in ipairs(job.steps) do
+  for i, s in v.items(job.steps) do
     steps[i] = {
       step_uid = s.step_uid,
       accounts = json.array({ table.unpack(s.accounts or {}) }),
@@ -175,9 +178,6 @@ local function job_run(raw, fallback_id)
 end
 
 local function launch_to(self, path, job)
-  if type(job) ~= "table" then
-    error("bad argument #2 (job table expected, got " .. type(job) .. ")", 3)
-  end
   local field, rule = check_job(job)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = job_body(self, job)
@@ -199,12 +199,22 @@ local function uid_check(field, uid)
   return uid
 end
 
+local call_fields = { timeout = true, deadline = true, retries = true }
+
+-- An id and the per-call options of a verb.
+local function call_check(field, uid, opts)
+  local bad, rule = v.call_options(opts or {}, call_fields)
+  if bad then return nil, Error.validation(VENDOR, bad, rule) end
+  return uid_check(field, uid)
+end
+
 --- Launch a workflow (POST /v3/workflows/{workflow_uid}/schedule).
 -- Not idempotent: retried only when nothing was sent or on 429.
 -- @tparam string workflow_uid the workflow to run
 -- @tparam table job job_name, inputs, steps, unstructure_meta, repeat_option, timeout, deadline
 -- @return Run (id = job_uid), or nil, Error
 function CaptainData:launch(workflow_uid, job)
+  v.arg(2, "launch", job, "table")
   local uid, err = uid_check("workflow_uid", workflow_uid)
   if not uid then return nil, err end
   return launch_to(self, API .. "/workflows/" .. v.path_segment(uid) .. "/schedule", job)
@@ -215,6 +225,7 @@ end
 -- @tparam table job as for `launch`
 -- @return Run (id = the job_uid the response names), or nil, Error
 function CaptainData:retry(job_uid, job)
+  v.arg(2, "retry", job, "table")
   local uid, err = uid_check("job_uid", job_uid)
   if not uid then return nil, err end
   return launch_to(self, API .. "/jobs/" .. v.path_segment(uid) .. "/retry", job)
@@ -231,7 +242,8 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return Run, or nil, Error
 function CaptainData:status(job_uid, opts)
-  local uid, err = uid_check("job_uid", job_uid)
+  v.arg(2, "status", opts, "table", true)
+  local uid, err = call_check("job_uid", job_uid, opts)
   if not uid then return nil, err end
   local res
   res, err = get(self, API .. "/jobs/" .. v.path_segment(uid), opts)
@@ -245,7 +257,8 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return Run, or nil, Error
 function CaptainData:cancel(job_uid, opts)
-  local uid, err = uid_check("job_uid", job_uid)
+  v.arg(2, "cancel", opts, "table", true)
+  local uid, err = call_check("job_uid", job_uid, opts)
   if not uid then return nil, err end
   local res
   res, err = call(self, { method = "POST", path = API .. "/jobs/" .. v.path_segment(uid) .. "/cancel",
@@ -260,17 +273,30 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return page, or nil, Error
 function CaptainData:results_page(job_uid_or_url, opts)
+  v.arg(2, "results_page", opts, "table", true)
   local target = job_uid_or_url
   if type(target) ~= "string" or not target:find("^https?://") then
-    local uid, err = uid_check("job_uid", target)
+    local uid, err = call_check("job_uid", target, opts)
     if not uid then return nil, err end
     target = API .. "/jobs/" .. v.path_segment(uid) .. "/results"
+  else
+    local field, rule = v.first(
+      function() return v.string("url", target) end,
+      function() return v.call_options(opts or {}, call_fields) end)
+    if field then return nil, Error.validation(VENDOR, field, rule) end
   end
   local res, err = get(self, target, opts)
   if not res then return nil, err end
   local body = res.json or {}
+  if type(body) ~= "table" or (body.results ~= nil and type(body.results) ~= "table") then
+    return nil, transport.protocol_error(self, res, "results page is not an object with a results list")
+  end
   local paging = type(body.paging) == "table" and body.paging or {}
-  return { results = body.results or {}, next = paging.have_next_page and paging.next or nil }
+  local next_url = paging.have_next_page and paging.next or nil
+  if next_url ~= nil and type(next_url) ~= "string" then
+    return nil, transport.protocol_error(self, res, "paging.next is not a URL")
+  end
+  return { results = body.results or {}, next = next_url }
 end
 
 --- Iterate over every result row, following paging.next.
@@ -280,6 +306,7 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for each page
 -- @return iterator over the result rows
 function CaptainData:results(job_uid, opts)
+  v.arg(2, "results", opts, "table", true)
   local page, index, next_target, done = nil, 0, job_uid, false
   return function()
     if done then return nil end
@@ -306,7 +333,10 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return message ("Schedule deleted."), or nil, Error
 function CaptainData:delete_schedule(job_name, opts)
-  local field, rule = v.string("job_name", job_name, { max = 255 })
+  v.arg(2, "delete_schedule", opts, "table", true)
+  local field, rule = v.first(
+    function() return v.string("job_name", job_name, { max = 255 }) end,
+    function() return v.call_options(opts or {}, call_fields) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local res, err = call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
     idempotent = true }, opts)
@@ -322,14 +352,14 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return the decoded response, or nil, Error
 function CaptainData:upsert_account(integration, account, opts)
-  if type(account) ~= "table" then
-    error("bad argument #2 to 'upsert_account' (table expected, got " .. type(account) .. ")", 2)
-  end
+  v.arg(2, "upsert_account", account, "table")
+  v.arg(3, "upsert_account", opts, "table", true)
   local field, rule = v.first(
-    function() return v.string("integration", integration, { pattern = "^[%w_%-]+$",
+    function() return v.string("integration", integration, { max = 100, pattern = "^[%w_%-]+$",
       pattern_rule = "must be an integration slug like linkedin" }) end,
     function() return v.object("account", account) end,
-    function() return v.string("account.uid", account.uid, { optional = true }) end)
+    function() return v.string("account.uid", account.uid, { optional = true }) end,
+    function() return v.call_options(opts or {}, call_fields) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, { account = account })
   if not body then return nil, err end
@@ -348,7 +378,10 @@ end
 -- (10), factor (1.5), on_poll (function(run) called after each poll)
 -- @return the final Run, or nil, Error (kind "timeout" carries err.run)
 function CaptainData:wait(job, opts)
-  return waiter.wait(VENDOR, job, function(id) return self:status(id) end, opts)
+  v.arg(2, "wait", opts, "table", true)
+  local target, err = v.wait_target(VENDOR, job, opts, function(field, id) return v.string(field, id, { max = 255 }) end)
+  if not target then return nil, err end
+  return waiter.wait(VENDOR, target, function(id) return self:status(id) end, opts)
 end
 
 --- Release the client's connection state now rather than at garbage

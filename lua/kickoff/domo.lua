@@ -30,6 +30,8 @@ local start_fields = {
 -- @return client, or nil, Error
 function Domo.new(opts)
   transport.check_options("kickoff.domo", opts, { instance = "string", token = "string", dry_run = "function" })
+  local bad, why = v.client_options(opts)
+  if bad then return nil, Error.validation(VENDOR, bad, why) end
   local base = opts.base_url
   if not base then
     local field, rule = v.string("instance", opts.instance, {
@@ -39,7 +41,7 @@ function Domo.new(opts)
     base = "https://" .. opts.instance .. ".domo.com"
   end
   local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, Domo)
-  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts)
+  return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts))
 end
 
 --- The readable part of an error body (used by the request path).
@@ -62,13 +64,11 @@ end
 -- (table of start inputs), optional timeout/deadline/retries
 -- @return Run, or nil, Error
 function Domo:start(p)
-  if type(p) ~= "table" then
-    error("bad argument #1 to 'start' (table expected, got " .. type(p) .. ")", 2)
-  end
+  v.arg(1, "start", p, "table")
   local field, rule = v.first(
     function() return v.known_keys(nil, p, start_fields) end,
     function() return v.uuid("model_id", p.model_id) end,
-    function() return v.string("version", p.version, { pattern = "^%d+[%.%d]*$",
+    function() return v.string("version", p.version, { max = 100, pattern = "^%d+[%.%d]*$",
       pattern_rule = "must be a workflow version like 1.1.0" }) end,
     function()
       if p.workflow == nil and p.message == nil then return "workflow", "is required (or give message)" end
@@ -76,7 +76,8 @@ function Domo:start(p)
       if p.workflow ~= nil then return v.string("workflow", p.workflow, { max = 1000 }) end
       return v.string("message", p.message, { max = 1000 })
     end,
-    function() return v.object("data", p.data == nil and {} or p.data) end)
+    function() return v.object("data", p.data == nil and {} or p.data) end,
+    function() return v.policy(nil, p, v.per_call_policy) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, {
     messageName = p.message or ("Start " .. p.workflow),
@@ -102,7 +103,11 @@ local function check_id(id)
   return id
 end
 
+local call_fields = { timeout = true, deadline = true, retries = true }
+
 local function instance_call(self, method, id, suffix, opts)
+  local field, rule = v.call_options(opts or {}, call_fields)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
   local err
   id, err = check_id(id)
   if not id then return nil, err end
@@ -122,6 +127,7 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return Run, or nil, Error
 function Domo:status(id, opts)
+  v.arg(2, "status", opts, "table", true)
   return instance_call(self, "GET", id, "", opts)
 end
 
@@ -130,6 +136,7 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return Run, or nil, Error
 function Domo:cancel(id, opts)
+  v.arg(2, "cancel", opts, "table", true)
   return instance_call(self, "POST", id, "/cancel", opts)
 end
 
@@ -139,7 +146,10 @@ end
 -- (10), factor (1.5), on_poll (function(run) called after each poll)
 -- @return the final Run, or nil, Error (kind "timeout" carries err.run)
 function Domo:wait(run, opts)
-  return waiter.wait(VENDOR, run, function(id) return self:status(id) end, opts)
+  v.arg(2, "wait", opts, "table", true)
+  local target, err = v.wait_target(VENDOR, run, opts, function(field, id) return v.string(field, id, { max = 200 }) end)
+  if not target then return nil, err end
+  return waiter.wait(VENDOR, target, function(id) return self:status(id) end, opts)
 end
 
 --- Release the client's connection state now rather than at garbage

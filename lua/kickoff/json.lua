@@ -16,26 +16,50 @@ local OBJECT = setmetatable({}, { __name = "kickoff.json.object" })
 --- The JSON null: encodes as null; decoded array items that are null.
 M.null = cjson.null
 
+-- The marker of a table (ARRAY, OBJECT or nil); any metatable is read safely.
+local function marker(t)
+  local mt = getmetatable(t)
+  return type(mt) == "table" and rawget(mt, "__jsontype") or nil
+end
+
+local function mark(name, t, kind)
+  if t == nil then t = {} end
+  if type(t) ~= "table" then
+    error("bad argument #1 to '" .. name .. "' (table expected, got " .. type(t) .. ")", 3)
+  end
+  local mt = getmetatable(t)
+  if mt ~= nil and not (type(mt) == "table" and rawget(mt, "__jsontype")) then
+    error("bad argument #1 to '" .. name .. "' (table without a metatable expected)", 3)
+  end
+  return setmetatable(t, { __jsontype = kind })
+end
+
 --- Mark a table as a JSON array (needed for empty arrays).
 -- @tparam[opt] table t a table without a metatable (a new one when nil)
 -- @return t
 function M.array(t)
-  return setmetatable(t or {}, { __jsontype = ARRAY })
+  return mark("array", t, ARRAY)
 end
 
 --- Whether a table was marked with json.array.
 -- @param t any value
 -- @treturn boolean
 function M.is_array(t)
-  local mt = getmetatable(t)
-  return mt ~= nil and mt.__jsontype == ARRAY
+  return marker(t) == ARRAY
+end
+
+--- Whether a table was marked with json.object.
+-- @param t any value
+-- @treturn boolean
+function M.is_object(t)
+  return marker(t) == OBJECT
 end
 
 --- Mark a table as a JSON object (an empty table already is one).
 -- @tparam[opt] table t a table without a metatable (a new one when nil)
 -- @return t
 function M.object(t)
-  return setmetatable(t or {}, { __jsontype = OBJECT })
+  return mark("object", t, OBJECT)
 end
 
 local escapes = {
@@ -50,11 +74,31 @@ local function fail(path, rule)
   error({ kickoff_json = true, field = path, rule = rule }, 0)
 end
 
-local function join(path, key)
-  if type(key) == "number" then return path .. "[" .. key .. "]" end
+local MAX_KEY_SHOWN = 40
+
+-- A key as it appears in a field path: names as they are, anything else
+-- (empty, dots, spaces, bytes, huge) quoted, escaped and cut short.
+local function key_text(key)
+  if type(key) ~= "string" then return "[" .. tostring(key) .. "]" end
+  if key:find("^[%a_][%w_%-]*$") and #key <= MAX_KEY_SHOWN then return nil end
+  local shown = key:sub(1, MAX_KEY_SHOWN):gsub('[^\32-\126]', function(c) return "\\" .. c:byte() end)
+    :gsub('"', '\\"')
+  return '["' .. shown .. (#key > MAX_KEY_SHOWN and '..."]' or '"]')
+end
+
+--- Join a field path and a key: "data" + "x" -> "data.x", + 2 -> "data[2]",
+-- + "a b" -> 'data["a b"]'.
+-- @tparam string path the path so far ("" at the top)
+-- @param key a string key or an integer index
+-- @treturn string
+function M.path(path, key)
+  if math.type(key) == "integer" then return path .. "[" .. key .. "]" end
+  local quoted = key_text(key)
+  if quoted then return path .. quoted end
   if path == "" then return key end
   return path .. "." .. key
 end
+local join = M.path
 
 --- Quote and escape a string as a JSON string literal (no UTF-8 check).
 -- @tparam string s the text to quote
@@ -90,9 +134,8 @@ local encode_value
 
 -- Classifies a table: "array" with its length, or "object".
 local function shape(t, path)
-  local mt = getmetatable(t)
-  local marked = mt and mt.__jsontype
-  local n, count, has_string = #t, 0, false
+  local marked = marker(t)
+  local n, count, has_string = rawlen(t), 0, false
   for k in pairs(t) do
     count = count + 1
     local kt = type(k)
@@ -110,6 +153,7 @@ local function shape(t, path)
     if has_string then fail(path, "marked as an array but has string keys") end
     return "array", n
   end
+  if marked == OBJECT and count > 0 and not has_string then fail(path, "marked as an object but has list items") end
   if marked == OBJECT or count == 0 or has_string then return "object" end
   if count ~= n then fail(path, "array has holes (nil items)") end
   return "array", n
@@ -162,11 +206,15 @@ end
 -- @tparam[opt] string path field name used in error reports
 -- @return JSON text, or nil, field, rule
 function M.encode(value, path)
+  if path ~= nil and type(path) ~= "string" then
+    error("bad argument #2 to 'encode' (string expected, got " .. type(path) .. ")", 2)
+  end
   local out = {}
   local ok, err = pcall(encode_value, value, path or "", out, {}, 0)
   if ok then return table.concat(out) end
   if type(err) == "table" and err.kickoff_json then
-    return nil, err.field ~= "" and err.field or (path or "value"), err.rule
+    local field = err.field ~= "" and err.field or (path ~= nil and path ~= "" and path) or "value"
+    return nil, field, err.rule
   end
   error(err, 0)
 end

@@ -3,6 +3,8 @@
 -- "canceled" (or "unknown" for a word no vendor documents); `vendor_status`
 -- keeps the vendor's own word and `raw` the decoded response.
 -- @classmod kickoff.Run
+local Error = require("kickoff.error")
+
 local Run = {}
 Run.__index = Run
 Run.__name = "kickoff.Run"
@@ -30,6 +32,7 @@ Run.status_map = {
 }
 
 local final = { succeeded = true, failed = true, canceled = true }
+local statuses = { queued = true, running = true, succeeded = true, failed = true, canceled = true, unknown = true }
 
 --- Normalise a vendor word ("" stands for a null status).
 -- @static
@@ -41,13 +44,34 @@ function Run.normalise(vendor, word)
   return map[word or ""] or "unknown"
 end
 
---- Build a run. fields: vendor, id, vendor_status, raw, and optionally status.
+--- Build a run. fields: vendor, id, vendor_status, raw, and optionally
+-- status (one of the normalised words); the fields are copied.
 -- @static
 -- @tparam table fields the run's fields (others are kept as given)
--- @return Run
+-- @return Run, or nil and a validation Error naming the bad field
 function Run.new(fields)
-  fields.status = fields.status or Run.normalise(fields.vendor, fields.vendor_status)
-  return setmetatable(fields, Run)
+  if type(fields) ~= "table" then
+    error("bad argument #1 to 'new' (table expected, got " .. type(fields) .. ")", 2)
+  end
+  local run = {}
+  for k, v in pairs(fields) do run[k] = v end
+  if run.vendor ~= nil and type(run.vendor) ~= "string" then
+    return nil, Error.validation(nil, "vendor", "must be a vendor name (got " .. type(run.vendor) .. ")")
+  end
+  if run.status ~= nil and not statuses[run.status] then
+    return nil, Error.validation(run.vendor, "status",
+      "must be one of queued, running, succeeded, failed, canceled, unknown")
+  end
+  run.status = run.status or Run.normalise(run.vendor, run.vendor_status)
+  return setmetatable(run, Run)
+end
+
+--- Whether a value is a Run (made by Run.new).
+-- @static
+-- @param v any value
+-- @treturn boolean
+function Run.is(v)
+  return getmetatable(v) == Run
 end
 
 --- Whether the run reached a final status.

@@ -1,6 +1,8 @@
 --- Validation helpers: each check returns nothing when the value is fine,
 -- or (field, rule) naming the field and the rule it breaks.
 -- @module kickoff.validate
+local Error = require("kickoff.error")
+local Run = require("kickoff.run")
 local json = require("kickoff.json")
 
 local M = {}
@@ -36,12 +38,14 @@ function M.integer(field, v, opts)
     return field, "is required"
   end
   if math.type(v) ~= "integer" then
-    if type(v) == "number" and v == math.floor(v) and v > -2^53 and v < 2^53 then
-      return
+    -- an integral float (4.0) is accepted as the integer it holds
+    if type(v) ~= "number" or v ~= math.floor(v) or v <= -2^53 or v >= 2^53 then
+      return field, "must be an integer (got " .. (type(v) == "number" and tostring(v) or type(v)) .. ")"
     end
-    return field, "must be an integer (got " .. type(v) .. ")"
+    v = math.tointeger(v)
   end
   if opts.min and v < opts.min then return field, "must be >= " .. opts.min end
+  if opts.max and v > opts.max then return field, "must be <= " .. opts.max end
 end
 
 function M.boolean(field, v, opts)
@@ -79,15 +83,167 @@ function M.list(field, v, opts)
   if n == 0 and not opts.allow_empty then return field, "must not be empty" end
 end
 
+--- Like ipairs, for a list M.list accepted: bounded by its length, since
+-- a table whose __index answers every index would make ipairs endless.
+function M.items(t)
+  local n, i = #t, 0
+  return function()
+    i = i + 1
+    if i <= n then return i, t[i] end
+  end
+end
+
 --- Refuse keys a verb does not know (catches typos like modelId for model_id).
 function M.known_keys(field, t, allowed)
   for k in pairs(t) do
     if not allowed[k] then
       local hint = type(k) == "string" and allowed[k:gsub("(%l)(%u)", "%1_%2"):lower()]
         and (" (did you mean " .. k:gsub("(%l)(%u)", "%1_%2"):lower() .. "?)") or ""
-      return (field and field .. "." or "") .. tostring(k), "is not a known field" .. hint
+      return json.path(field or "", k), "is not a known field" .. hint
     end
   end
+end
+
+--- Seconds options as the C core takes them, and retries.
+M.seconds_options = { "timeout", "connect_timeout", "deadline", "backoff_base", "backoff_cap", "retry_after_cap" }
+M.MAX_SECONDS = 86400 * 30
+
+--- A number of seconds: finite, > 0 and at most 30 days.
+function M.seconds(field, v, opts)
+  if v == nil then
+    if opts and opts.optional then return end
+    return field, "is required"
+  end
+  if type(v) ~= "number" then return field, "must be a number of seconds (got " .. type(v) .. ")" end
+  if v ~= v or v <= 0 or v > M.MAX_SECONDS then
+    return field, "must be a number of seconds > 0 and at most " .. M.MAX_SECONDS .. " (got " .. tostring(v) .. ")"
+  end
+end
+
+--- The policy options a verb's own table may carry (the transport reads them).
+M.per_call_policy = { "timeout", "deadline", "retries" }
+local all_policy = { "retries" }
+for _, name in ipairs(M.seconds_options) do all_policy[#all_policy + 1] = name end
+
+--- Policy values in a table of options: seconds options (finite, > 0)
+-- and retries (an integer 0..100).
+-- @param prefix field prefix (nil for none)
+-- @param opts the table
+-- @param[opt] names the options to check (default: every client option)
+function M.policy(prefix, opts, names)
+  local at = prefix and (prefix .. ".") or ""
+  for _, name in ipairs(names or all_policy) do
+    local val = opts[name]
+    if name == "retries" then
+      if val ~= nil and (math.type(val) ~= "integer" or val < 0 or val > 100) then
+        return at .. "retries", "must be an integer from 0 to 100 (got " .. tostring(val) .. ")"
+      end
+    else
+      local field, rule = M.seconds(at .. name, val, { optional = true })
+      if field then return field, rule end
+    end
+  end
+end
+
+--- Text the C core receives as a C string: a NUL would cut it short
+-- silently. The value is never echoed (it may be a secret).
+function M.no_nul(field, v)
+  if type(v) == "string" and v:find("%z") then return field, "must not contain NUL bytes" end
+end
+
+--- A client's options after the transport checked their names and types:
+-- policy values, and no NUL in text the C core receives.
+local client_ranges = { retry_budget = { 0, 1e6 }, rate = { 1e-3, 1e6 }, rate_burst = { 1, 1e6 } }
+
+function M.client_options(opts)
+  local field, rule = M.policy(nil, opts)
+  if field then return field, rule end
+  for name, range in pairs(client_ranges) do
+    local n = opts[name]
+    if n ~= nil and not (type(n) == "number" and n >= range[1] and n <= range[2]) then
+      return name, string.format("must be a number from %g to %g (got %s)", range[1], range[2], tostring(n))
+    end
+  end
+  for k, val in pairs(opts) do
+    field, rule = M.no_nul(k, val)
+    if field then return field, rule end
+  end
+  -- sent as a header: control characters would split the request
+  if type(opts.user_agent) == "string" and opts.user_agent:find("[\1-\8\10-\31\127]") then
+    return "user_agent", "must not contain control characters"
+  end
+end
+
+local wait_fields = { timeout = true, interval = true, max_interval = true, factor = true, on_poll = true }
+
+--- Options of wait(): timeout, interval, max_interval (seconds), factor
+-- (>= 1), on_poll (function).
+function M.wait_options(opts)
+  return M.first(
+    function() return M.known_keys(nil, opts, wait_fields) end,
+    function() return M.seconds("timeout", opts.timeout, { optional = true }) end,
+    function() return M.seconds("interval", opts.interval, { optional = true }) end,
+    function() return M.seconds("max_interval", opts.max_interval, { optional = true }) end,
+    function()
+      local f = opts.factor
+      if f ~= nil and (type(f) ~= "number" or not (f >= 1 and f <= 100)) then
+        return "factor", "must be a number from 1 to 100 (got " .. tostring(f) .. ")"
+      end
+    end,
+    function()
+      if opts.on_poll ~= nil and type(opts.on_poll) ~= "function" then
+        return "on_poll", "must be a function (got " .. type(opts.on_poll) .. ")"
+      end
+    end)
+end
+
+--- What wait() polls, and its options checked. A Run is polled as given;
+-- for anything else its id (a table's id field, or the value itself) is
+-- checked with `check(field, id)` -> field, rule.
+-- @return the Run or id to poll, or nil and a validation Error
+function M.wait_target(vendor, run, opts, check)
+  local field, rule = M.wait_options(opts or {})
+  if not field then
+    if type(run) == "table" then
+      field, rule = check("run.id", run.id)
+    else
+      field, rule = check("run", run)
+    end
+  end
+  if field then return nil, Error.validation(vendor, field, rule) end
+  if Run.is(run) then return run end
+  return type(run) == "table" and run.id or run
+end
+
+--- Per-call options of a verb: known names, and policy values.
+-- @param allowed set of names the verb accepts
+function M.call_options(opts, allowed)
+  return M.first(
+    function() return M.known_keys(nil, opts, allowed) end,
+    function() return M.policy(nil, opts, M.per_call_policy) end)
+end
+
+--- Raise a luaL_argerror-style error at the caller of a verb when an
+-- argument has the wrong type (a programming error, not bad data).
+-- @param n argument number (self not counted)
+-- @param verb the verb's name as the caller wrote it
+-- @param value the argument
+-- @param want the Lua type expected
+-- @param optional nil is accepted
+function M.arg(n, verb, value, want, optional)
+  if type(value) == want or (value == nil and optional) then return end
+  error(string.format("bad argument #%d to '%s' (%s expected, got %s)", n, verb, want, type(value)), 3)
+end
+
+--- The C core calls a client's base URL "url"; name the option the user set.
+-- @param client the result of transport.attach
+-- @param err its error
+function M.attached(client, err)
+  if not client and err and err.field == "url" then
+    err.field = "base_url"
+    err.message = "base_url: " .. err.rule
+  end
+  return client, err
 end
 
 --- Runs checks in order; returns the first (field, rule) found.

@@ -49,7 +49,7 @@ local function csv_of(field, value)
   if type(value) == "table" then
     local bad, rule = v.list(field, value)
     if bad then return nil, bad, rule end
-    for i, item in ipairs(value) do
+    for i, item in v.items(value) do
       bad, rule = v.string(field .. "[" .. i .. "]", item, { pattern = "^[^,]+$", pattern_rule = "must not contain commas" })
       if bad then return nil, bad, rule end
     end
@@ -68,6 +68,8 @@ function Zuora.new(opts)
     env = "string", client_id = "string", client_secret = "string",
     entity_ids = "string", org_ids = "table", track_id = "string", dry_run = "function",
   })
+  local invalid, why = v.client_options(opts)
+  if invalid then return nil, Error.validation(VENDOR, invalid, why) end
   local base = opts.base_url
   if not base then
     if not opts.env then
@@ -90,9 +92,9 @@ function Zuora.new(opts)
     headers["Zuora-Org-Ids"] = joined
   end
   local self = setmetatable({ vendor = VENDOR, headers = headers, dry_run = opts.dry_run }, Zuora)
-  return transport.attach(self, {
+  return v.attached(transport.attach(self, {
     vendor = VENDOR, base_url = base, client_id = opts.client_id, secret = opts.client_secret,
-  }, opts)
+  }, opts))
 end
 
 --- The readable part of an error body (used by the request path).
@@ -151,7 +153,7 @@ end
 
 local function workflow_id_check(field, id)
   if math.type(id) == "integer" and id > 0 then return end
-  if type(id) == "string" and id:find("^%d+$") then return end
+  if type(id) == "string" and #id <= 20 and id:find("^%d+$") then return end
   return field, "must be a positive integer id of a workflow definition"
 end
 
@@ -166,12 +168,8 @@ local run_options = {
 -- attempt), track_id (Zuora-Track-Id), gzip (compress the body), timeout, deadline, retries
 -- @return Run (with request_id, rate_limit, idempotency_key), or nil, Error
 function Zuora:run(workflow_id, params, opts)
-  if params ~= nil and type(params) ~= "table" then
-    error("bad argument #2 to 'run' (table expected, got " .. type(params) .. ")", 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #3 to 'run' (table expected, got " .. type(opts) .. ")", 2)
-  end
+  v.arg(2, "run", params, "table", true)
+  v.arg(3, "run", opts, "table", true)
   params, opts = params or {}, opts or {}
   local field, rule = v.first(
     function() return workflow_id_check("workflow_id", workflow_id) end,
@@ -184,7 +182,8 @@ function Zuora:run(workflow_id, params, opts)
     end,
     function() return v.string("idempotency_key", opts.idempotency_key, { optional = true, max = 255 }) end,
     function() return check_track_id("track_id", opts.track_id) end,
-    function() return v.boolean("gzip", opts.gzip, { optional = true }) end)
+    function() return v.boolean("gzip", opts.gzip, { optional = true }) end,
+    function() return v.policy(nil, opts, v.per_call_policy) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, params, "params")
   if not body then return nil, err end
@@ -208,11 +207,15 @@ function Zuora:run(workflow_id, params, opts)
   return run
 end
 
+local call_fields = { timeout = true, deadline = true, retries = true }
+
 local function run_call(self, method, run_id, suffix, opts)
-  if type(run_id) == "table" then run_id = run_id.id end
-  local field, rule = workflow_id_check("run_id", run_id)
-  if field then return nil, Error.validation(VENDOR, field, rule) end
   opts = opts or {}
+  if type(run_id) == "table" then run_id = run_id.id end
+  local field, rule = v.first(
+    function() return workflow_id_check("run_id", run_id) end,
+    function() return v.call_options(opts, call_fields) end)
+  if field then return nil, Error.validation(VENDOR, field, rule) end
   local res, err = call(self, {
     method = method, path = "/workflows/workflow_runs/" .. tostring(run_id) .. suffix,
     headers = headers_for(self), idempotent = true,
@@ -233,6 +236,7 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return Run, or nil, Error
 function Zuora:status(run_id, opts)
+  v.arg(2, "status", opts, "table", true)
   return run_call(self, "GET", run_id, "", opts)
 end
 
@@ -241,6 +245,7 @@ end
 -- @tparam[opt] table opts timeout, deadline, retries for this call
 -- @return Run, or nil, Error
 function Zuora:stop(run_id, opts)
+  v.arg(2, "stop", opts, "table", true)
   return run_call(self, "PUT", run_id, "/stop", opts)
 end
 
@@ -250,7 +255,10 @@ end
 -- (10), factor (1.5), on_poll (function(run) called after each poll)
 -- @return the final Run, or nil, Error (kind "timeout" carries err.run)
 function Zuora:wait(run, opts)
-  return waiter.wait(VENDOR, run, function(id) return self:status(id) end, opts)
+  v.arg(2, "wait", opts, "table", true)
+  local target, err = v.wait_target(VENDOR, run, opts, workflow_id_check)
+  if not target then return nil, err end
+  return waiter.wait(VENDOR, target, function(id) return self:status(id) end, opts)
 end
 
 --- Token requests this client has made (caching and single flight at work).
