@@ -7,7 +7,9 @@
 -- vendors' JSON types exactly (integers as integers, [] vs {}).
 local cjson = require("cjson").new()
 local quote = require("kickoff.json").quote -- the client's string escaping
-cjson.decode_max_depth(64)
+-- kickoff's encoder sends up to 64 levels; admin replies (journal, state)
+-- wrap such bodies in a few more
+cjson.decode_max_depth(256)
 
 local M = {}
 
