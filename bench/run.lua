@@ -371,7 +371,7 @@ local function report(r)
   add(string.format("| RSS after %s | RSS after %s | growth (max over reps) | Lua heap after %s / %s |",
     group(W5_FIRST), group(W5_TOTAL), group(W5_FIRST), group(W5_TOTAL)))
   add("|---:|---:|---:|---:|")
-  add(string.format("| %.1f MB | %.1f MB | %.2f MB (%.2f MB) | %d kB / %d kB |", r.w5.rss_first / 1024,
+  add(string.format("| %.1f MB | %.1f MB | %.2f MB (%.2f MB) | %.0f kB / %.0f kB |", r.w5.rss_first / 1024,
     r.w5.rss_last / 1024, r.w5.growth / 1024, r.w5.growth_max / 1024, r.w5.lua_first, r.w5.lua_last))
   add()
   add(string.format("Per in-flight launch: %.1f kB of RSS (%.1f kB of it Lua heap): %s starts submitted at once"

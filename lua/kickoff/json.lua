@@ -107,98 +107,124 @@ function M.quote(s)
   return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
 end
 
-local function encode_string(s, path, out)
-  if not utf8.len(s) then fail(path, "must be valid UTF-8 text") end
-  out[#out + 1] = M.quote(s)
+-- The encoder keeps the keys leading to the value being written on a
+-- stack and builds the field path only when it reports an error.
+local function path_of(base, stack, depth)
+  local path = base
+  for i = 1, depth do path = join(path, stack[i]) end
+  return path
 end
 
-local function encode_number(n, path, out)
-  if math.type(n) == "integer" then
-    out[#out + 1] = string.format("%d", n)
+local function fail_at(st, rule)
+  fail(path_of(st.base, st.stack, st.depth), rule)
+end
+
+local function encode_string(s, st, out, n)
+  -- most strings need no escape and are plain ASCII: no gsub, no UTF-8 walk
+  if not s:find('[%c"\\\128-\255]') then
+    out[n] = '"' .. s .. '"'
     return
   end
-  if n ~= n or n == math.huge or n == -math.huge then
-    fail(path, "must be a finite number (JSON has no NaN or infinity)")
+  if not utf8.len(s) then fail_at(st, "must be valid UTF-8 text") end
+  out[n] = M.quote(s)
+end
+
+local function number_text(v, st)
+  if math.type(v) == "integer" then return string.format("%d", v) end
+  if v ~= v or v == math.huge or v == -math.huge then
+    fail_at(st, "must be a finite number (JSON has no NaN or infinity)")
   end
   -- shortest text that reads back as the same double
   for digits = 15, 17 do
-    local s = string.format("%." .. digits .. "g", n)
-    if tonumber(s) == n then
-      out[#out + 1] = s
-      return
-    end
+    local text = string.format("%." .. digits .. "g", v)
+    if tonumber(text) == v then return text end
   end
 end
 
-local encode_value
-
--- Classifies a table: "array" with its length, or "object".
-local function shape(t, path)
+-- Classifies a table: "array" with its length, or "object" with its keys
+-- sorted (stable output: dry runs and journals compare equal).
+local function shape(t, st)
   local marked = marker(t)
-  local n, count, has_string = rawlen(t), 0, false
+  local n, keys, count, has_string = rawlen(t), {}, 0, false
   for k in pairs(t) do
     count = count + 1
     local kt = type(k)
     if kt == "string" then
       has_string = true
+      keys[#keys + 1] = k
     elseif kt ~= "number" or math.type(k) ~= "integer" or k < 1 or k > n then
-      fail(path, "keys must be strings (object) or 1..n integers (array); got key "
-        .. tostring(k))
+      fail_at(st, "keys must be strings (object) or 1..n integers (array); got key " .. tostring(k))
     end
   end
-  if has_string and n > 0 then
-    fail(path, "mixes array items and object fields")
-  end
+  if has_string and n > 0 then fail_at(st, "mixes array items and object fields") end
   if marked == ARRAY then
-    if has_string then fail(path, "marked as an array but has string keys") end
+    if has_string then fail_at(st, "marked as an array but has string keys") end
     return "array", n
   end
-  if marked == OBJECT and count > 0 and not has_string then fail(path, "marked as an object but has list items") end
-  if marked == OBJECT or count == 0 or has_string then return "object" end
-  if count ~= n then fail(path, "array has holes (nil items)") end
+  if marked == OBJECT and count > 0 and not has_string then fail_at(st, "marked as an object but has list items") end
+  if marked == OBJECT or count == 0 or has_string then
+    table.sort(keys)
+    return "object", keys
+  end
+  if count ~= n then fail_at(st, "array has holes (nil items)") end
   return "array", n
 end
 
-function encode_value(v, path, out, seen, depth)
+-- Appends v's text to out from index n; returns the next free index.
+local function encode_value(v, st, out, n)
   local t = type(v)
   if t == "string" then
-    encode_string(v, path, out)
+    encode_string(v, st, out, n)
+    return n + 1
   elseif t == "number" then
-    encode_number(v, path, out)
+    out[n] = number_text(v, st)
+    return n + 1
   elseif t == "boolean" then
-    out[#out + 1] = v and "true" or "false"
+    out[n] = v and "true" or "false"
+    return n + 1
   elseif v == M.null then
-    out[#out + 1] = "null"
-  elseif t == "table" then
-    if seen[v] then fail(path, "contains a cycle") end
-    if depth > 64 then fail(path, "nests deeper than 64 levels") end
-    seen[v] = true
-    local kind, n = shape(v, path)
-    if kind == "array" then
-      out[#out + 1] = "["
-      for i = 1, n do
-        if i > 1 then out[#out + 1] = "," end
-        encode_value(v[i], join(path, i), out, seen, depth + 1)
-      end
-      out[#out + 1] = "]"
-    else
-      local keys = {}
-      for k in pairs(v) do keys[#keys + 1] = k end
-      table.sort(keys) -- stable output: dry runs and journals compare equal
-      out[#out + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then out[#out + 1] = "," end
-        local sub = join(path, k)
-        encode_string(k, sub, out)
-        out[#out + 1] = ":"
-        encode_value(v[k], sub, out, seen, depth + 1)
-      end
-      out[#out + 1] = "}"
-    end
-    seen[v] = nil
-  else
-    fail(path, "must be a JSON value (string, number, boolean, table); got " .. t)
+    out[n] = "null"
+    return n + 1
+  elseif t ~= "table" then
+    fail_at(st, "must be a JSON value (string, number, boolean, table); got " .. t)
   end
+  local seen, stack = st.seen, st.stack
+  if seen[v] then fail_at(st, "contains a cycle") end
+  local depth = st.depth + 1
+  if depth > 65 then fail_at(st, "nests deeper than 64 levels") end
+  seen[v] = true
+  local kind, keys = shape(v, st)
+  st.depth = depth
+  if kind == "array" then
+    out[n] = "["
+    n = n + 1
+    for i = 1, keys do
+      if i > 1 then
+        out[n] = ","
+        n = n + 1
+      end
+      stack[depth] = i
+      n = encode_value(v[i], st, out, n)
+    end
+    out[n] = "]"
+  else
+    out[n] = "{"
+    n = n + 1
+    for i, k in ipairs(keys) do
+      stack[depth] = k
+      if i > 1 then
+        out[n] = ","
+        n = n + 1
+      end
+      encode_string(k, st, out, n)
+      out[n + 1] = ":"
+      n = encode_value(v[k], st, out, n + 2)
+    end
+    out[n] = "}"
+  end
+  st.depth = depth - 1
+  seen[v] = nil
+  return n + 1
 end
 
 --- Encode a value. Keys are written sorted, so equal tables encode equal.
@@ -210,7 +236,8 @@ function M.encode(value, path)
     error("bad argument #2 to 'encode' (string expected, got " .. type(path) .. ")", 2)
   end
   local out = {}
-  local ok, err = pcall(encode_value, value, path or "", out, {}, 0)
+  local st = { base = path or "", stack = {}, depth = 0, seen = {} }
+  local ok, err = pcall(encode_value, value, st, out, 1)
   if ok then return table.concat(out) end
   if type(err) == "table" and err.kickoff_json then
     local field = err.field ~= "" and err.field or (path ~= nil and path ~= "" and path) or "value"
