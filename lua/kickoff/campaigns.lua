@@ -13,12 +13,7 @@ local Campaigns = transport.client_class("kickoff.campaigns")
 
 local VENDOR = "campaigns"
 
--- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
--- request to that function instead of sending it and returns its error.
-local function call(self, req, opts)
-  if self.dry_run then return nil, self.dry_run(req) end
-  return transport.call(self, req, opts)
-end
+local call = transport.call
 
 local EMAIL = "^[%w.!#$%%&'*+/=?^_`{|}~-]+@[%w-]+%.[%w.-]*%w$"
 
@@ -32,15 +27,14 @@ end
 -- @return client, or nil, Error
 function Campaigns.new(opts)
   transport.check_options("kickoff.campaigns", opts,
-    { instance = "string", token = "string", owner_email = "string", dry_run = "function" })
+    { instance = "string", token = "string", owner_email = "string" })
   local field, rule = v.first(
     function() return v.string("instance", opts.instance, {
       pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,
     function() return check_email("owner_email", opts.owner_email) end,
     function() return v.client_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email,
-    dry_run = opts.dry_run }, Campaigns)
+  local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email }, Campaigns)
   return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts))
 end
 
@@ -78,7 +72,7 @@ local function send(self, path, body, opts)
   }
 end
 
-local start_options = { emails = true, timeout = true, deadline = true }
+local start_options = v.with_call_fields { emails = true }
 
 --- Start a campaign send (POST /api/v1/campaigns/start). 200 with an empty
 -- body is success. With no emails, the whole distribution list is sent to.
@@ -101,7 +95,7 @@ function Campaigns:start(campaign_id, opts)
   }, opts)
 end
 
-local alert_options = { emails = true, is_test = true, fields = true, timeout = true, deadline = true }
+local alert_options = v.with_call_fields { emails = true, is_test = true, fields = true }
 
 -- fields: a list of {key=, value=} or a map key -> value (sorted by key).
 local function alert_fields(fields)

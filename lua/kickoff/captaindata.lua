@@ -15,12 +15,7 @@ local CaptainData = transport.client_class("kickoff.captaindata")
 local VENDOR = "captaindata"
 local API = "/v3"
 
--- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
--- request to that function instead of sending it and returns its error.
-local function call(self, req, opts)
-  if self.dry_run then return nil, self.dry_run(req) end
-  return transport.call(self, req, opts)
-end
+local call = transport.call
 
 -- builders, re-exported for convenience
 
@@ -59,10 +54,10 @@ CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true
 -- (default https://api.captaindata.co), common client options
 -- @return client, or nil, Error
 function CaptainData.new(opts)
-  transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string", dry_run = "function" })
+  transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string" })
   local field, rule = v.client_options(opts)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, CaptainData)
+  local self = setmetatable({ vendor = VENDOR }, CaptainData)
   return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
     base_url = opts.base_url }, opts))
 end
@@ -78,9 +73,8 @@ function CaptainData.describe_error(body)
   return msg
 end
 
-local job_fields = {
+local job_fields = v.with_call_fields {
   job_name = true, inputs = true, steps = true, unstructure_meta = true, repeat_option = true,
-  timeout = true, deadline = true,
 }
 local step_fields = {
   step_uid = true, accounts = true, parameters = true, accounts_rotation_enabled = true, output_column = true,
@@ -199,11 +193,10 @@ local function uid_check(field, uid)
   return uid
 end
 
-local call_fields = { timeout = true, deadline = true, retries = true }
 
 -- An id and the per-call options of a verb.
 local function call_check(field, uid, opts)
-  local bad, rule = v.call_options(opts or {}, call_fields)
+  local bad, rule = v.call_options(opts or {}, v.call_fields)
   if bad then return nil, Error.validation(VENDOR, bad, rule) end
   return uid_check(field, uid)
 end
@@ -282,7 +275,7 @@ function CaptainData:results_page(job_uid_or_url, opts)
   else
     local field, rule = v.first(
       function() return v.string("url", target) end,
-      function() return v.call_options(opts or {}, call_fields) end)
+      function() return v.call_options(opts or {}, v.call_fields) end)
     if field then return nil, Error.validation(VENDOR, field, rule) end
   end
   local res, err = get(self, target, opts)
@@ -336,7 +329,7 @@ function CaptainData:delete_schedule(job_name, opts)
   v.arg(2, "delete_schedule", opts, "table", true)
   local field, rule = v.first(
     function() return v.string("job_name", job_name, { max = 255 }) end,
-    function() return v.call_options(opts or {}, call_fields) end)
+    function() return v.call_options(opts or {}, v.call_fields) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local res, err = call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
     idempotent = true }, opts)
@@ -359,7 +352,7 @@ function CaptainData:upsert_account(integration, account, opts)
       pattern_rule = "must be an integration slug like linkedin" }) end,
     function() return v.object("account", account) end,
     function() return v.string("account.uid", account.uid, { optional = true }) end,
-    function() return v.call_options(opts or {}, call_fields) end)
+    function() return v.call_options(opts or {}, v.call_fields) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, { account = account })
   if not body then return nil, err end

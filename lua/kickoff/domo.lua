@@ -11,17 +11,10 @@ local Domo = transport.client_class("kickoff.domo")
 
 local VENDOR = "domo"
 local API = "/api/workflow/v1"
+local call = transport.call
 
--- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
--- request to that function instead of sending it and returns its error.
-local function call(self, req, opts)
-  if self.dry_run then return nil, self.dry_run(req) end
-  return transport.call(self, req, opts)
-end
-
-local start_fields = {
+local start_fields = v.with_call_fields {
   model_id = true, version = true, workflow = true, message = true, data = true,
-  timeout = true, deadline = true, retries = true,
 }
 
 --- Create a Domo Workflows client.
@@ -29,7 +22,7 @@ local start_fields = {
 -- token (developer token), and the common client options
 -- @return client, or nil, Error
 function Domo.new(opts)
-  transport.check_options("kickoff.domo", opts, { instance = "string", token = "string", dry_run = "function" })
+  transport.check_options("kickoff.domo", opts, { instance = "string", token = "string" })
   local bad, why = v.client_options(opts)
   if bad then return nil, Error.validation(VENDOR, bad, why) end
   local base = opts.base_url
@@ -40,7 +33,7 @@ function Domo.new(opts)
     if field then return nil, Error.validation(VENDOR, field, rule) end
     base = "https://" .. opts.instance .. ".domo.com"
   end
-  local self = setmetatable({ vendor = VENDOR, dry_run = opts.dry_run }, Domo)
+  local self = setmetatable({ vendor = VENDOR }, Domo)
   return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts))
 end
 
@@ -103,10 +96,9 @@ local function check_id(id)
   return id
 end
 
-local call_fields = { timeout = true, deadline = true, retries = true }
 
 local function instance_call(self, method, id, suffix, opts)
-  local field, rule = v.call_options(opts or {}, call_fields)
+  local field, rule = v.call_options(opts or {}, v.call_fields)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local err
   id, err = check_id(id)

@@ -25,7 +25,7 @@ local common_options = {
   deadline = "number", retries = "number", ca_file = "string", ca_path = "string",
   proxy = "string", user_agent = "string", trace = "function",
   backoff_base = "number", backoff_cap = "number", retry_after_cap = "number",
-  retry_budget = "number", rate = "number", rate_burst = "number",
+  retry_budget = "number", rate = "number", rate_burst = "number", dry_run = "function",
 }
 
 -- The C core reports refusals as "field: rule"; keep both parts.
@@ -75,7 +75,7 @@ end
 -- @return owner, or nil, Error
 function M.attach(owner, spec, opts)
   for k in pairs(common_options) do
-    if spec[k] == nil and k ~= "trace" then spec[k] = opts[k] end
+    if spec[k] == nil and k ~= "trace" and k ~= "dry_run" then spec[k] = opts[k] end
   end
   spec.trace = opts.trace ~= nil
   local client, msg = core.client(M.engine(), spec)
@@ -83,6 +83,7 @@ function M.attach(owner, spec, opts)
   local info = client:info()
   local header = core.vendors()[spec.vendor].request_id_header
   owner.core, owner.trace, owner.core_id = client, opts.trace, info.id
+  owner.dry_run = opts.dry_run
   owner.base_url = info.base_url
   owner.request_id_header = header and header:lower()
   owners[info.id] = owner
@@ -194,7 +195,7 @@ local function error_from_result(owner, res)
   }
 end
 
-local per_call_options = { "timeout", "deadline", "retries" }
+local per_call_options = require("kickoff.validate").per_call_policy
 
 --- Send one request and wait for it.
 -- @param owner Lua client (vendor, core, describe_error, request_id_header)
@@ -205,6 +206,9 @@ function M.call(owner, req, opts)
   if opts then
     for _, k in ipairs(per_call_options) do req[k] = opts[k] end
   end
+  -- the client option dry_run (kickoff --dry-run) receives the request
+  -- instead of the network, and its return is the call's error
+  if owner.dry_run then return nil, owner.dry_run(req) end
   local transfer, msg = owner.core:submit(req)
   if not transfer then return nil, validation_from_message(owner.vendor, msg) end
   local res = M.await(transfer)

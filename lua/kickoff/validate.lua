@@ -120,10 +120,26 @@ function M.seconds(field, v, opts)
   end
 end
 
---- The policy options a verb's own table may carry (the transport reads them).
-M.per_call_policy = { "timeout", "deadline", "retries" }
 local all_policy = { "retries" }
 for _, name in ipairs(M.seconds_options) do all_policy[#all_policy + 1] = name end
+
+--- The retry-policy options every verb takes per call (transport.call
+-- hands them to the core): the seconds options and retries.
+M.per_call_policy = all_policy
+
+--- The per-call policy names as a set, for `known_keys`.
+M.call_fields = {}
+for _, name in ipairs(all_policy) do M.call_fields[name] = true end
+
+--- A verb's own option names plus the per-call policy names, as a set.
+-- @tparam table own set of the verb's own names
+-- @treturn table
+function M.with_call_fields(own)
+  local set = {}
+  for name in pairs(M.call_fields) do set[name] = true end
+  for name, yes in pairs(own) do set[name] = yes end
+  return set
+end
 
 --- Policy values in a table of options: seconds options (finite, > 0)
 -- and retries (an integer 0..100).

@@ -14,12 +14,7 @@ local Zuora = transport.client_class("kickoff.zuora")
 
 local VENDOR = "zuora"
 
--- With the client option dry_run (kickoff.cli --dry-run), a verb hands its
--- request to that function instead of sending it and returns its error.
-local function call(self, req, opts)
-  if self.dry_run then return nil, self.dry_run(req) end
-  return transport.call(self, req, opts)
-end
+local call = transport.call
 
 --- Data-centre hosts by readable name (the table lives in the C vendor table).
 Zuora.hosts = core.vendors().zuora.hosts
@@ -66,7 +61,7 @@ end
 function Zuora.new(opts)
   transport.check_options("kickoff.zuora", opts, {
     env = "string", client_id = "string", client_secret = "string",
-    entity_ids = "string", org_ids = "table", track_id = "string", dry_run = "function",
+    entity_ids = "string", org_ids = "table", track_id = "string",
   })
   local invalid, why = v.client_options(opts)
   if invalid then return nil, Error.validation(VENDOR, invalid, why) end
@@ -91,7 +86,7 @@ function Zuora.new(opts)
     if not joined then return nil, Error.validation(VENDOR, bad, rule) end
     headers["Zuora-Org-Ids"] = joined
   end
-  local self = setmetatable({ vendor = VENDOR, headers = headers, dry_run = opts.dry_run }, Zuora)
+  local self = setmetatable({ vendor = VENDOR, headers = headers }, Zuora)
   return v.attached(transport.attach(self, {
     vendor = VENDOR, base_url = base, client_id = opts.client_id, secret = opts.client_secret,
   }, opts))
@@ -157,9 +152,7 @@ local function workflow_id_check(field, id)
   return field, "must be a positive integer id of a workflow definition"
 end
 
-local run_options = {
-  idempotency_key = true, track_id = true, gzip = true, timeout = true, deadline = true, retries = true,
-}
+local run_options = v.with_call_fields { idempotency_key = true, track_id = true, gzip = true }
 
 --- Run a workflow (POST /workflows/{workflow_id}/run).
 -- @param workflow_id integer id of the workflow definition
@@ -207,14 +200,13 @@ function Zuora:run(workflow_id, params, opts)
   return run
 end
 
-local call_fields = { timeout = true, deadline = true, retries = true }
 
 local function run_call(self, method, run_id, suffix, opts)
   opts = opts or {}
   if type(run_id) == "table" then run_id = run_id.id end
   local field, rule = v.first(
     function() return workflow_id_check("run_id", run_id) end,
-    function() return v.call_options(opts, call_fields) end)
+    function() return v.call_options(opts, v.call_fields) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local res, err = call(self, {
     method = method, path = "/workflows/workflow_runs/" .. tostring(run_id) .. suffix,
