@@ -160,6 +160,9 @@ int ko_parse_token_response(const char *body, size_t len, char **token,
 void ko_auth_client_free(ko_client *client);
 
 /* safety.c */
+/* Only the characters of a URL (no controls, no space): enough for a URL
+ * that extends a base URL ko_check_url already accepted. */
+int ko_check_url_chars(const char *url, char *err, size_t errlen);
 void ko_slist_free_wiped(struct curl_slist *list);
 int ko_header_is_secret(const char *line, const ko_vendor *vendor);
 

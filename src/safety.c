@@ -71,7 +71,7 @@ int ko_is_loopback_host(const char *host) {
   return inet_pton(AF_INET, host, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
 }
 
-int ko_check_url(const char *url, char *err, size_t errlen) {
+int ko_check_url_chars(const char *url, char *err, size_t errlen) {
   for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
     if (*p <= 0x20 || *p == 0x7f) {
       snprintf(err, errlen,
@@ -81,6 +81,11 @@ int ko_check_url(const char *url, char *err, size_t errlen) {
       return -1;
     }
   }
+  return 0;
+}
+
+int ko_check_url(const char *url, char *err, size_t errlen) {
+  if (ko_check_url_chars(url, err, errlen) != 0) return -1;
   CURLU *u = curl_url();
   if (!u) {
     snprintf(err, errlen, "url: out of memory");

@@ -43,7 +43,7 @@ int ko_timer_add(ko_engine *e, ko_transfer *t) {
   if (t->timer_slot) ko_timer_remove(e, t);
   if (e->ntimers == e->timers_cap) {
     size_t cap = e->timers_cap ? e->timers_cap * 2 : 64;
-    ko_transfer **grown = realloc(e->timers, cap * sizeof *grown);
+    ko_transfer **grown = realloc(e->timers, cap * sizeof(ko_transfer *));
     if (!grown) return -1;
     e->timers = grown;
     e->timers_cap = cap;
