@@ -28,6 +28,7 @@ end
 function Campaigns.new(opts)
   transport.check_options("kickoff.campaigns", opts,
     { instance = "string", token = "string", owner_email = "string" })
+  opts = v.own_options(opts)
   local field, rule = v.first(
     function() return v.string("instance", opts.instance, {
       pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,

@@ -23,6 +23,7 @@ local start_fields = v.with_call_fields {
 -- @return client, or nil, Error
 function Domo.new(opts)
   transport.check_options("kickoff.domo", opts, { instance = "string", token = "string" })
+  opts = v.own_options(opts)
   local bad, why = v.client_options(opts)
   if bad then return nil, Error.validation(VENDOR, bad, why) end
   local base = opts.base_url

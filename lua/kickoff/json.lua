@@ -119,13 +119,15 @@ local function fail_at(st, rule)
   fail(path_of(st.base, st.stack, st.depth), rule)
 end
 
-local function encode_string(s, st, out, n)
+local function encode_string(s, st, out, n, is_key)
   -- most strings need no escape and are plain ASCII: no gsub, no UTF-8 walk
   if not s:find('[%c"\\\128-\255]') then
     out[n] = '"' .. s .. '"'
     return
   end
   if not utf8.len(s) then fail_at(st, "must be valid UTF-8 text") end
+  -- parsers such as jansson (the core checks Campaigns bodies with it) refuse them
+  if is_key and s:find("%z") then fail_at(st, "keys must not contain NUL characters") end
   out[n] = M.quote(s)
 end
 
@@ -216,7 +218,7 @@ local function encode_value(v, st, out, n)
         out[n] = ","
         n = n + 1
       end
-      encode_string(k, st, out, n)
+      encode_string(k, st, out, n, true)
       out[n + 1] = ":"
       n = encode_value(v[k], st, out, n + 2)
     end

@@ -63,6 +63,7 @@ function Zuora.new(opts)
     env = "string", client_id = "string", client_secret = "string",
     entity_ids = "string", org_ids = "table", track_id = "string",
   })
+  opts = v.own_options(opts)
   local invalid, why = v.client_options(opts)
   if invalid then return nil, Error.validation(VENDOR, invalid, why) end
   local base = opts.base_url

@@ -9,7 +9,8 @@ local cjson = require("cjson").new()
 local quote = require("kickoff.json").quote -- the client's string escaping
 -- kickoff's encoder sends up to 64 levels; admin replies (journal, state)
 -- wrap such bodies in a few more
-cjson.decode_max_depth(256)
+local MAX_DEPTH = 256
+cjson.decode_max_depth(MAX_DEPTH)
 
 local M = {}
 
@@ -103,7 +104,7 @@ end
 local encode_value
 
 local function encode_table(t, out, depth)
-  if depth > 64 then error("json: nesting too deep", 0) end
+  if depth > MAX_DEPTH then error("json: nesting too deep", 0) end
   local mt = getmetatable(t)
   if mt == raw_mt then
     out[#out + 1] = t.text
