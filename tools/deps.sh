@@ -16,7 +16,7 @@ lua-ldoc lua-discount lua5.1
 "
 for group in "$@"; do
   case "$group" in
-    bench) PACKAGES="$PACKAGES nginx-light python3-requests gnuplot-nox lua-socket lua-sec curl" ;;
+    bench) PACKAGES="$PACKAGES nginx-light python3-requests gnuplot-nox lua-socket lua-sec lua-system curl" ;;
     docs) ;; # lua-ldoc, lua-discount and the lua5.1 both run on are in the default set (spec/docs_spec.lua)
     *) echo "kickoff: unknown package group '$group'" >&2; exit 2 ;;
   esac
