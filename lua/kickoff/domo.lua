@@ -13,6 +13,8 @@ local VENDOR = "domo"
 local API = "/api/workflow/v1"
 local call = transport.call
 
+local version_rule = { max = 100, pattern = "^%d+[%.%d]*$", pattern_rule = "must be a workflow version like 1.1.0" }
+local text_rule = { max = 1000 }
 local start_fields = v.with_call_fields {
   model_id = true, version = true, workflow = true, message = true, data = true,
 }
@@ -62,13 +64,12 @@ function Domo:start(p)
   local field, rule = v.first(
     function() return v.known_keys(nil, p, start_fields) end,
     function() return v.uuid("model_id", p.model_id) end,
-    function() return v.string("version", p.version, { max = 100, pattern = "^%d+[%.%d]*$",
-      pattern_rule = "must be a workflow version like 1.1.0" }) end,
+    function() return v.string("version", p.version, version_rule) end,
     function()
       if p.workflow == nil and p.message == nil then return "workflow", "is required (or give message)" end
       if p.workflow ~= nil and p.message ~= nil then return "workflow", "give workflow or message, not both" end
-      if p.workflow ~= nil then return v.string("workflow", p.workflow, { max = 1000 }) end
-      return v.string("message", p.message, { max = 1000 })
+      if p.workflow ~= nil then return v.string("workflow", p.workflow, text_rule) end
+      return v.string("message", p.message, text_rule)
     end,
     function() return v.object("data", p.data == nil and {} or p.data) end,
     function() return v.policy(nil, p, v.per_call_policy) end)

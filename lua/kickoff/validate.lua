@@ -25,10 +25,12 @@ end
 
 local uuid_pattern = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
 
+local uuid_rule = "must be a UUID like a8afdc89-9491-4ee4-b7c3-b9e9b86c0138"
+local uuid_required = { pattern = uuid_pattern, pattern_rule = uuid_rule }
+local uuid_optional = { optional = true, pattern = uuid_pattern, pattern_rule = uuid_rule }
+
 function M.uuid(field, v, opts)
-  opts = opts or {}
-  return M.string(field, v, { optional = opts.optional, pattern = uuid_pattern,
-    pattern_rule = "must be a UUID like a8afdc89-9491-4ee4-b7c3-b9e9b86c0138" })
+  return M.string(field, v, opts and opts.optional and uuid_optional or uuid_required)
 end
 
 function M.integer(field, v, opts)
@@ -154,8 +156,8 @@ function M.policy(prefix, opts, names)
       if val ~= nil and (math.type(val) ~= "integer" or val < 0 or val > 100) then
         return at .. "retries", "must be an integer from 0 to 100 (got " .. tostring(val) .. ")"
       end
-    else
-      local field, rule = M.seconds(at .. name, val, { optional = true })
+    elseif val ~= nil then
+      local field, rule = M.seconds(at .. name, val)
       if field then return field, rule end
     end
   end
