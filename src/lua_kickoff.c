@@ -20,6 +20,7 @@ code ever runs inside libcurl (trace events are queued and returned by
 #include <curl/curl.h>
 
 #include "kickoff.h"
+#include "lua_json.h"
 
 #if defined(__GNUC__)
 #define KO_EXPORT __attribute__((visibility("default")))
@@ -771,6 +772,15 @@ KO_EXPORT int luaopen_kickoff_core(lua_State *L) {
       {"uuid4", l_uuid4},   {"monotime", l_monotime}, {"sleep", l_sleep},
       {NULL, NULL}};
   luaL_newlib(L, funcs);
+  /***
+  The JSON text of a plain value, or nil when the Lua encoder must decide
+  (kickoff.json.encode calls this first; the code is in lua_json.c).
+  @function json_encode_fast
+  @param value any value
+  @treturn[1] string
+  @return[2] nil
+  */
+  ko_lua_json_open(L);
   lua_pushliteral(L, KO_VERSION);
   lua_setfield(L, -2, "version");
   lua_pushstring(L, curl_version_info(CURLVERSION_NOW)->version);

@@ -229,6 +229,12 @@ local function encode_value(v, st, out, n)
   return n + 1
 end
 
+-- The C fast path (kickoff.core.json_encode_fast) writes plain tables of
+-- ASCII text exactly as encode_lua does, and returns nil for anything it
+-- leaves to it. The sandbox loads this module without the C core.
+local has_core, core = pcall(require, "kickoff.core")
+local encode_fast = has_core and core.json_encode_fast or function() return nil end
+
 --- Encode a value. Keys are written sorted, so equal tables encode equal.
 -- @param value a string, number, boolean, json.null or table of them
 -- @tparam[opt] string path field name used in error reports
@@ -237,6 +243,17 @@ function M.encode(value, path)
   if path ~= nil and type(path) ~= "string" then
     error("bad argument #2 to 'encode' (string expected, got " .. type(path) .. ")", 2)
   end
+  local text = encode_fast(value)
+  if text then return text end
+  return M.encode_lua(value, path)
+end
+
+--- The Lua encoder alone: what `encode` falls back to, and the reference
+-- the C fast path is checked against (spec/json_spec.lua).
+-- @param value as for `encode`
+-- @tparam[opt] string path as for `encode`
+-- @return JSON text, or nil, field, rule
+function M.encode_lua(value, path)
   local out = {}
   local st = { base = path or "", stack = {}, depth = 0, seen = {} }
   local ok, err = pcall(encode_value, value, st, out, 1)
