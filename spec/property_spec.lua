@@ -23,6 +23,8 @@ local MODEL = "a8afdc89-9491-4ee4-b7c3-b9e9b86c0138"
 local CD_WORKFLOW = "4f2c8a1e-6b3d-4e5f-9a7b-1c2d3e4f5a6b"
 local CD_STEP = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
 local CD_ACCOUNT = "d1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f5a"
+local CD_WARN_WORKFLOW = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" -- its jobs end in "warning": retryable
+local CD_WARN_STEP = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"
 
 -- Vendors finish runs at once, so wait() returns quickly.
 local FAST = {
@@ -353,7 +355,11 @@ local function client_verbs(sb, state)
       call = function(a) local r, e = cd:launch(a[1], a[2]); return r, e end },
     { name = "captaindata:retry", check = run_check,
       args = { { name = "job_uid" }, { name = "job", fields = job_fields } },
-      valid = function() return { state.cd_job, job() } end,
+      valid = function()
+        local j = job()
+        j.steps[1].step_uid = CD_WARN_STEP
+        return { state.cd_warning_job, j }
+      end,
       call = function(a) local r, e = cd:retry(a[1], a[2]); return r, e end },
     { name = "captaindata:status", check = run_check, args = { { name = "job_uid" }, call_opts },
       valid = function() return { state.cd_job, {} } end,
@@ -511,6 +517,11 @@ describe("property: random input to every public verb #property", function()
       state.cd_job = assert(kickoff.captaindata { base_url = sb.urls.captaindata, api_key = creds.captaindata_api_key,
         project_id = creds.captaindata_project_id }:launch(CD_WORKFLOW, {
           job_name = "Property job", inputs = { { a = "1" } }, steps = { { step_uid = CD_STEP } } })).id
+      local cd = kickoff.captaindata { base_url = sb.urls.captaindata, api_key = creds.captaindata_api_key,
+        project_id = creds.captaindata_project_id }
+      state.cd_warning_job = assert(cd:wait(assert(cd:launch(CD_WARN_WORKFLOW, {
+        job_name = "Property job", inputs = { { a = "1" } }, steps = { { step_uid = CD_WARN_STEP } } })),
+        { interval = 0.001 })).id
 
       -- reset() revoked the shared Zuora client's token: renew it now, not in a counted call
       assert(state.zuora_client:status(state.zuora_id))
