@@ -240,6 +240,26 @@ describe("fault matrix", function()
       assert.equal(z:token_requests(), count(sb, "zuora", "POST", "^/oauth/token$"))
     end)
 
+    it("a token endpoint that is down is an http error, retryable, and nothing is launched", function()
+      sb:fault { vendor = "zuora", path_pattern = "^/oauth/token$", times = 10, action = { status = 503 } }
+      local run, err = client():run(ZUORA_WORKFLOW, {})
+      assert.is_nil(run)
+      assert.equal("http", err.kind)
+      assert.equal("token", err.phase)
+      assert.is_true(err.retryable)
+      assert.matches("was not sent", err.message)
+      assert.equal(3, count(sb, "zuora", "POST", "^/oauth/token$"))
+      assert.equal(0, count(sb, "zuora", "POST", "/run$"))
+    end)
+
+    it("rejected client credentials are an auth error, not retried", function()
+      sb:fault { vendor = "zuora", path_pattern = "^/oauth/token$", times = 1, action = { status = 401 } }
+      local _, err = client():run(ZUORA_WORKFLOW, {})
+      assert.equal("auth", err.kind)
+      assert.is_false(err.retryable)
+      assert.equal(1, count(sb, "zuora", "POST", "^/oauth/token$"))
+    end)
+
     it("concurrent first requests share one token request", function()
       local z = client()
       local results = launches(32, z)

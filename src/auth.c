@@ -202,9 +202,16 @@ void ko_auth_token_done(ko_transfer *tt) {
              r->status == 400 || r->status == 401
                  ? " (check client_id and client_secret)"
                  : "");
+  /* rejected credentials are an auth error; a token endpoint that is down
+   * or rate limited is what it is, and the request, never sent, may be
+   * retried */
+  if (kind == KO_ERR_HTTP && (r->status == 400 || r->status == 401 || r->status == 403))
+    kind = KO_ERR_AUTH;
   ko_transfer *waiters = c->token_waiters;
   c->token_waiters = NULL;
   long status = r->status;
+  int retryable = kind != KO_ERR_AUTH && r->retryable;
+  long retry_after_ms = r->retry_after_ms;
   ko_transfer_free(tt);
   while (waiters) {
     ko_transfer *w = waiters;
@@ -215,8 +222,12 @@ void ko_auth_token_done(ko_transfer *tt) {
       ko_transfer_start_attempt(w);
     } else {
       w->result.status = status;
-      ko_transfer_fail(w, kind == KO_ERR_HTTP ? KO_ERR_AUTH : kind, "token",
-                       "could not obtain an OAuth token: %s", why);
+      w->result.retryable = retryable;
+      w->result.retry_after_ms = retry_after_ms;
+      ko_transfer_fail(w, kind, "token",
+                       "could not obtain an OAuth token (the request was not "
+                       "sent): %s",
+                       why);
     }
   }
 }
