@@ -36,7 +36,7 @@ function Campaigns.new(opts)
     function() return v.client_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email }, Campaigns)
-  return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts))
+  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
 end
 
 --- The readable part of an error body (used by the request path).

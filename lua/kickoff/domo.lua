@@ -37,7 +37,7 @@ function Domo.new(opts)
     base = "https://" .. opts.instance .. ".domo.com"
   end
   local self = setmetatable({ vendor = VENDOR }, Domo)
-  return v.attached(transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts))
+  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = base }, opts)
 end
 
 --- The readable part of an error body (used by the request path).

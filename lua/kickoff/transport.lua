@@ -79,7 +79,10 @@ function M.attach(owner, spec, opts)
   end
   spec.trace = opts.trace ~= nil
   local client, msg = core.client(M.engine(), spec)
-  if not client then return nil, validation_from_message(spec.vendor, msg) end
+  if not client then
+    -- the core checks the base URL as "url"; the user's option is base_url
+    return nil, validation_from_message(spec.vendor, (msg:gsub("^url: ", "base_url: ")))
+  end
   local info = client:info()
   local header = core.vendors()[spec.vendor].request_id_header
   owner.core, owner.trace, owner.core_id = client, opts.trace, info.id

@@ -264,17 +264,6 @@ function M.arg(n, verb, value, want, optional)
   error(string.format("bad argument #%d to '%s' (%s expected, got %s)", n, verb, want, type(value)), 3)
 end
 
---- The C core calls a client's base URL "url"; name the option the user set.
--- @param client the result of transport.attach
--- @param err its error
-function M.attached(client, err)
-  if not client and err and err.field == "url" then
-    err.field = "base_url"
-    err.message = "base_url: " .. err.rule
-  end
-  return client, err
-end
-
 --- Runs checks in order; returns the first (field, rule) found.
 function M.first(...)
   for _, check in ipairs({ ... }) do

@@ -16,7 +16,6 @@ M.defaults = { timeout = 600, interval = 0.5, max_interval = 10, factor = 1.5 }
 -- @return final Run, or nil, Error (kind "timeout" carries err.run)
 function M.wait(vendor, run, fetch, opts)
   opts = opts or {}
-  if type(opts) ~= "table" then error("bad argument #2 to 'wait' (table expected)", 3) end
   local timeout = opts.timeout or M.defaults.timeout
   local interval = opts.interval or M.defaults.interval
   local max_interval = opts.max_interval or M.defaults.max_interval

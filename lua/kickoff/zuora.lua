@@ -88,9 +88,9 @@ function Zuora.new(opts)
     headers["Zuora-Org-Ids"] = joined
   end
   local self = setmetatable({ vendor = VENDOR, headers = headers }, Zuora)
-  return v.attached(transport.attach(self, {
+  return transport.attach(self, {
     vendor = VENDOR, base_url = base, client_id = opts.client_id, secret = opts.client_secret,
-  }, opts))
+  }, opts)
 end
 
 --- The readable part of an error body (used by the request path).
