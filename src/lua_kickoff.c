@@ -594,9 +594,12 @@ The outcome once `done()`: a table with status, headers (lower-case names),
 body, attempts, elapsed, kind ("ok" or an error kind), phase, message,
 curl_code, retryable, retry_after (seconds). nil while in flight.
 @function Transfer:result
+@tparam[opt=true] boolean with_headers false leaves out `headers` (cheaper
+  when the caller does not read them; `Transfer:headers` has them)
 */
 static int transfer_result(lua_State *L) {
   ko_transfer *t = check_open(L, 1, TRANSFER_MT, "transfer");
+  int with_headers = lua_isnoneornil(L, 2) || lua_toboolean(L, 2);
   const ko_result *r = ko_transfer_result(t);
   if (!r) return 0;
   lua_createtable(L, 0, 12);
@@ -604,8 +607,10 @@ static int transfer_result(lua_State *L) {
   lua_setfield(L, -2, "status");
   lua_pushlstring(L, r->body ? r->body : "", r->body_len);
   lua_setfield(L, -2, "body");
-  push_headers(L, r);
-  lua_setfield(L, -2, "headers");
+  if (with_headers) {
+    push_headers(L, r);
+    lua_setfield(L, -2, "headers");
+  }
   lua_pushinteger(L, r->attempts);
   lua_setfield(L, -2, "attempts");
   lua_pushnumber(L, r->elapsed);
@@ -626,6 +631,19 @@ static int transfer_result(lua_State *L) {
     lua_pushnumber(L, (lua_Number)r->retry_after_ms / 1000.0);
     lua_setfield(L, -2, "retry_after");
   }
+  return 1;
+}
+
+/***
+The last response's headers (lower-case names), or nil while in flight.
+@function Transfer:headers
+@treturn table
+*/
+static int transfer_headers(lua_State *L) {
+  ko_transfer *t = check_open(L, 1, TRANSFER_MT, "transfer");
+  const ko_result *r = ko_transfer_result(t);
+  if (!r) return 0;
+  push_headers(L, r);
   return 1;
 }
 
@@ -724,6 +742,7 @@ static const luaL_Reg client_methods[] = {{"submit", client_submit},
                                           {NULL, NULL}};
 static const luaL_Reg transfer_methods[] = {{"done", transfer_done},
                                             {"result", transfer_result},
+                                            {"headers", transfer_headers},
                                             {"id", transfer_id},
                                             {"close", transfer_close},
                                             {NULL, NULL}};

@@ -105,7 +105,7 @@ function Scheduler:await(transfer)
     transport.on_completion(transfer, function() make_ready(self, task) end)
     coroutine.yield(WAIT)
   end
-  return transfer:result()
+  return transfer:result(false)
 end
 
 --- Called by transport.sleep inside a task: yield for `seconds`, letting

@@ -142,12 +142,13 @@ function M.step(timeout)
 end
 
 --- Wait for a transfer: yield to the scheduler, or drive the engine.
+-- @return its result without headers (transfer:headers() has them)
 function M.await(transfer)
   local scheduler = M.current_scheduler()
   if scheduler then return scheduler:await(transfer) end
   while not transfer:done() do M.step(1) end
   M.dispatch_events()
-  return transfer:result()
+  return transfer:result(false)
 end
 
 --- Sleep without blocking other coroutines of a scheduler.
@@ -215,6 +216,9 @@ function M.call(owner, req, opts)
   local transfer, msg = owner.core:submit(req)
   if not transfer then return nil, validation_from_message(owner.vendor, msg) end
   local res = M.await(transfer)
+  -- headers cost a table per response: only errors and clients that read a
+  -- request id header (Zuora: also its rate-limit headers) get them
+  if res.kind ~= "ok" or owner.request_id_header then res.headers = transfer:headers() end
   transfer:close()
   if res.kind ~= "ok" then return nil, error_from_result(owner, res) end
   if res.body ~= "" then
