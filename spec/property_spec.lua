@@ -553,6 +553,9 @@ describe("property: random input to every public verb #property", function()
         counts[outcome] = counts[outcome] + 1
         if outcome == "success" then
           least = least + 1
+          -- a call that asked for a sub-second timeout may have timed out
+          -- after sending and then succeeded on a retry (at most 100 retries)
+          if asked_for_short_time(case) then slack = slack + 100 end
         elseif outcome == "answered" then
           local attempts = math.tointeger(b.attempts) or 0
           -- out of time: anything from nothing to every attempt reached the sandbox

@@ -275,9 +275,11 @@ The sockets a host event loop should watch before the next `step(0)`.
 */
 static int engine_fds(lua_State *L) {
   ko_engine *e = check_open(L, 1, ENGINE_MT, "engine");
-  int fds[256], events[256];
-  int n = ko_engine_sockets(e, fds, events, 256);
-  if (n > 256) n = 256; /* curl_multi_fdset's own bound is FD_SETSIZE */
+  int n = ko_engine_sockets(e, NULL, NULL, 0);
+  /* scratch space owned by Lua, so an error below cannot leak it */
+  int *fds = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * 2 * sizeof(int), 0);
+  int *events = fds + (n > 0 ? n : 1);
+  n = ko_engine_sockets(e, fds, events, n);
   lua_createtable(L, n, 0);
   for (int i = 0; i < n; i++) {
     lua_createtable(L, 0, 3);

@@ -231,9 +231,15 @@ end
 
 -- The C fast path (kickoff.core.json_encode_fast) writes plain tables of
 -- ASCII text exactly as encode_lua does, and returns nil for anything it
--- leaves to it. The sandbox loads this module without the C core.
-local has_core, core = pcall(require, "kickoff.core")
-local encode_fast = has_core and core.json_encode_fast or function() return nil end
+-- leaves to it. It is loaded on the first encode, not with this module:
+-- the sandbox uses json.quote in a process that must not load the C core
+-- (under the sanitizers that core needs an instrumented interpreter).
+local encode_fast
+encode_fast = function(value)
+  local has_core, core = pcall(require, "kickoff.core")
+  encode_fast = has_core and core.json_encode_fast or function() return nil end
+  return encode_fast(value)
+end
 
 --- Encode a value. Keys are written sorted, so equal tables encode equal.
 -- @param value a string, number, boolean, json.null or table of them
