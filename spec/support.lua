@@ -36,25 +36,16 @@ end
 
 -- Property testing ------------------------------------------------------
 
---- A seeded generator (splitmix64) with its own state, so a run is
--- replayed exactly from its seed whatever else calls math.random.
+--- A seeded generator (the sandbox's splitmix64) with its own state, so a
+-- run is replayed exactly from its seed whatever else calls math.random.
 function M.rng(seed)
-  local state = math.tointeger(seed) or 0
-  local rng = { seed = seed }
-  local function next_u64()
-    state = state + 0x9E3779B97F4A7C15
-    local z = state
-    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
-    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
-    return z ~ (z >> 31)
-  end
+  local rng = require("kickoff.sandbox.faults").new_rng(seed)
+  rng.seed = seed
   --- Uniform float in [0, 1).
-  function rng.float()
-    return (next_u64() >> 11) * (1.0 / 9007199254740992.0)
-  end
+  rng.float = rng.uniform
   --- Uniform integer in [lo, hi].
   function rng.int(lo, hi)
-    return lo + math.tointeger((next_u64() >> 1) % (hi - lo + 1))
+    return lo + math.tointeger((rng.next_u64() >> 1) % (hi - lo + 1))
   end
   function rng.chance(p)
     return rng.float() < p

@@ -224,4 +224,8 @@ function Faults:list()
   return out
 end
 
+--- The seeded generator the faults use (splitmix64: next_u64, uniform,
+-- normal), also what specs build their own replayable randomness on.
+M.new_rng = new_rng
+
 return M
