@@ -44,7 +44,7 @@ build = {
     ["kickoff.core"] = {
       sources = {
         "src/auth.c", "src/buffer.c", "src/client.c", "src/engine.c", "src/gzip.c",
-        "src/limits.c", "src/lua_json.c", "src/lua_kickoff.c", "src/poller.c", "src/retry.c", "src/safety.c",
+        "src/limits.c", "src/lua_json.c", "src/lua_kickoff.c", "src/retry.c", "src/safety.c",
         "src/timers.c", "src/transfer.c", "src/uuid.c", "src/vendor.c",
       },
       libraries = { "curl", "jansson", "z" },

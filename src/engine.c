@@ -1,8 +1,7 @@
-/* The engine: one libcurl multi handle (the connection pool) driven through
- * the multi-socket API (poller.c), a share handle for DNS and TLS sessions,
- * timers for backoff and rate limits (timers.c), the ids of completed
- * transfers, and the trace event queue. */
+/* The engine: one libcurl multi handle (the connection pool), a share handle
+ * for DNS and TLS sessions, timers for backoff, and the trace event queue. */
 #include <stdarg.h>
+#include <sys/select.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +35,6 @@ ko_engine *ko_engine_new(char *err, size_t errlen) {
   /* bounded pool; extra transfers queue inside libcurl */
   ko_engine_set_limits(e, 64, 128, 3600);
   curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-  ko_poller_init(e);
   e->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)e;
   return e;
 }
@@ -63,7 +61,6 @@ void ko_engine_release(ko_engine *e) {
   ko_events_free(e->events_head);
   free(e->timers);
   free(e->done_ids);
-  free(e->socks);
   free(e);
 }
 
@@ -125,6 +122,26 @@ const uint64_t *ko_engine_completed(const ko_engine *e, size_t *count) {
   return e->done_ids;
 }
 
+int ko_engine_sockets(ko_engine *e, int *fds, int *events, int cap) {
+  fd_set r, w, x;
+  FD_ZERO(&r);
+  FD_ZERO(&w);
+  FD_ZERO(&x);
+  int maxfd = -1;
+  if (curl_multi_fdset(e->multi, &r, &w, &x, &maxfd) != CURLM_OK) return 0;
+  int n = 0;
+  for (int fd = 0; fd <= maxfd; fd++) {
+    int ev = (FD_ISSET(fd, &r) ? 1 : 0) | (FD_ISSET(fd, &w) ? 2 : 0);
+    if (!ev) continue;
+    if (n < cap) { /* past cap (or with cap 0 and no arrays) only counted */
+      fds[n] = fd;
+      events[n] = ev;
+    }
+    n++;
+  }
+  return n;
+}
+
 void ko_engine_emit(ko_engine *e, const ko_client *client,
                     const ko_transfer *transfer, const char *type,
                     const char *fmt, ...) {
@@ -172,7 +189,8 @@ void ko_events_free(ko_event *list) {
 }
 
 long ko_engine_timeout(ko_engine *e) {
-  long curl_ms = ko_poller_timeout_ms(e);
+  long curl_ms = -1;
+  curl_multi_timeout(e->multi, &curl_ms);
   double wake = ko_timer_next(e);
   if (wake >= 0) {
     /* rounded up: waking a little early would only spin */
@@ -195,30 +213,34 @@ static void drain_messages(ko_engine *e) {
   }
 }
 
-/* Runs what is due without waiting: backoff wake-ups and libcurl's timer. */
-static void run_due(ko_engine *e) {
-  ko_transfer_wake_due(e, ko_now());
-  ko_poller_run_timers(e);
-  drain_messages(e);
-}
-
 int ko_engine_step(ko_engine *e, int timeout_ms) {
   e->completed = 0;
   e->ndone = 0;
-  run_due(e);
+  int running = 0;
+  /* start attempts whose backoff has elapsed before waiting */
+  ko_transfer_wake_due(e, ko_now());
+  curl_multi_perform(e->multi, &running);
+  drain_messages(e);
   if (e->completed > 0) return e->completed;
 
-  long wait_ms = ko_engine_timeout(e);
-  if (wait_ms < 0 || wait_ms > timeout_ms) wait_ms = timeout_ms;
-  if (e->nsocks > 0) {
-    /* with wait_ms 0 this still hands libcurl the sockets ready now */
-    if (ko_poller_wait(e, wait_ms) != 0) return -1;
+  long wait_ms = timeout_ms;
+  double wake = ko_timer_next(e);
+  if (wake >= 0) {
+    long until = (long)((wake - ko_now()) * 1000.0) + 1;
+    if (until < 0) until = 0;
+    if (until < wait_ms) wait_ms = until;
+  }
+  if (wait_ms > 0 && e->nlive > 0) {
+    int numfds = 0;
+    if (curl_multi_poll(e->multi, NULL, 0, (int)wait_ms, &numfds) != CURLM_OK)
+      return -1;
   } else if (wait_ms > 0) {
-    /* no socket to wait on (nothing in flight, or resolving): sleep until
-     * the next timer so callers polling in a loop do not spin */
+    /* nothing in flight: sleep so callers polling in a loop do not spin */
     struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
   }
-  run_due(e);
+  ko_transfer_wake_due(e, ko_now());
+  curl_multi_perform(e->multi, &running);
+  drain_messages(e);
   return e->completed;
 }

@@ -3,7 +3,6 @@
 #define KICKOFF_INTERNAL_H
 
 #include <curl/curl.h>
-#include <poll.h>
 
 #include "buffer.h"
 #include "kickoff.h"
@@ -40,9 +39,6 @@ struct ko_engine {
   uint64_t *done_ids; /* their ids, for schedulers */
   size_t ndone, done_cap;
   long max_connection_lifetime; /* seconds */
-  struct pollfd *socks; /* what libcurl wants watched (poller.c) */
-  size_t nsocks, socks_cap;
-  double curl_timer_at; /* when libcurl wants to run next; -1: never */
   ko_transfer **timers; /* min-heap on wake_at (timers.c) */
   size_t ntimers, timers_cap;
 };
@@ -118,14 +114,6 @@ void ko_engine_link(ko_engine *engine, ko_transfer *transfer);
 void ko_engine_unlink(ko_engine *engine, ko_transfer *transfer);
 void ko_engine_retain(ko_engine *engine);
 void ko_engine_note_done(ko_engine *engine, uint64_t transfer_id);
-
-/* poller.c */
-void ko_poller_init(ko_engine *engine);
-long ko_poller_timeout_ms(const ko_engine *engine); /* -1: no timer */
-void ko_poller_run_timers(ko_engine *engine);        /* when libcurl's is due */
-/* Waits up to wait_ms for the watched sockets and hands the ready ones to
- * libcurl; 0, or -1 when poll failed. */
-int ko_poller_wait(ko_engine *engine, long wait_ms);
 
 /* timers.c */
 int ko_timer_add(ko_engine *engine, ko_transfer *transfer); /* -1: no memory */

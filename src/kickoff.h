@@ -88,9 +88,9 @@ const uint64_t *ko_engine_completed(const ko_engine *engine, size_t *count);
  * than that is not reused); 0 leaves a bound unchanged. */
 void ko_engine_set_limits(ko_engine *engine, long max_host_connections,
                           long max_connections, long max_lifetime);
-/* Sockets a host event loop should watch: fills fds/events (1 read, 2
- * write) up to cap entries (fds may be NULL when cap is 0) and returns how
- * many there are. */
+/* Sockets a host event loop should watch (from curl_multi_fdset, so below
+ * FD_SETSIZE): fills fds/events (1 read, 2 write) up to cap entries (fds may
+ * be NULL when cap is 0) and returns how many there are. */
 int ko_engine_sockets(ko_engine *engine, int *fds, int *events, int cap);
 
 /* Trace events, queued by the core and drained by the embedder after a step,
