@@ -21,6 +21,7 @@ local CURL_CLI = QUICK and 50 or 250        -- the curl command: fewer, scaled
 local LUASEC = QUICK and 20 or 100          -- LuaSec: fewer, scaled (see notes)
 local W3_COUNT, W3_CONC, W3_LATENCY = 2000, 64, 0.05
 local W4_COUNT, W4_CONC = 1000, 64
+local W6_COUNT, W6_CONC = 1000, 64
 local W5_TOTAL, W5_FIRST = QUICK and 20000 or 100000, 10000
 local W5_INFLIGHT, W5_INFLIGHT_LATENCY = 1000, 0.25
 local PLOT_LEVELS = { 1, 2, 4, 8, 16, 32, 64, 128 }
@@ -173,6 +174,18 @@ local function w4()
   end
   return { min = math.min(table.unpack(tokens)), max = math.max(table.unpack(tokens)),
     client_max = math.max(table.unpack(client_tokens)), median_time = median(times), reps = #rows }
+end
+
+local function w6()
+  local rows = run(lua_cmd("bench/workloads/http2.lua", REPS, W6_COUNT, W6_CONC))
+  local connections, times = 0, {}
+  for _, r in ipairs(rows) do
+    assert(r.ok == W6_COUNT, "W6: a launch over HTTP/2 failed")
+    connections = connections + r.connections
+    times[#times + 1] = r.elapsed
+    progress("W6 rep %d/%d  %d launches over HTTP/2: %d new connection(s)", r.rep, REPS, W6_COUNT, r.connections)
+  end
+  return { connections = connections, median_time = median(times), reps = #rows }
 end
 
 local function w5()
@@ -335,6 +348,8 @@ local function report(r)
     verdict(r.w4.min == 1 and r.w4.max == 1)))
   add(string.format("| W5: RSS growth under 2 MB from %s to %s launches | %.2f MB | %s |", group(W5_FIRST),
     group(W5_TOTAL), r.w5.growth / 1024, verdict(r.w5.growth < 2048)))
+  add(string.format("| W6 (added): %s launches at concurrency %d over HTTP/2, %d reps, all on one connection | %d | %s |",
+    group(W6_COUNT), W6_CONC, r.w6.reps, r.w6.connections, verdict(r.w6.connections == 1)))
   add(string.format("| Context: the floor itself is %.1fx faster than requests.Session over HTTP, %.1fx over HTTPS | | |",
     q1.median / f1.median, q2.median / f2.median))
   local targets = table.concat(lines, "\n", targets_from, #lines)
@@ -362,6 +377,16 @@ local function report(r)
   add("| token requests in the sandbox journal (min–max over reps) | `zuora:token_requests()` (max) | median wall time |")
   add("|---:|---:|---:|")
   add(string.format("| %d–%d | %d | %.3f s |", r.w4.min, r.w4.max, r.w4.client_max, r.w4.median_time))
+  add()
+  add(string.format("## W6: HTTP/2 multiplexing (%s Domo starts at concurrency %d, nginx with `http2`, one process)",
+    group(W6_COUNT), W6_CONC))
+  add()
+  add("Every launch must succeed (the bench stops otherwise); nginx's `stub_status` counts the connections"
+    .. " kickoff opened: one for the first rep, none after, when every launch is multiplexed on it.")
+  add()
+  add("| connections opened over all reps | median wall time per rep |")
+  add("|---:|---:|")
+  add(string.format("| %d | %.3f s |", r.w6.connections, r.w6.median_time))
   add()
   add("## W5: memory")
   add()
@@ -435,6 +460,8 @@ local function print_summary(r)
   print(string.format("W3 %d launches, concurrency %d, %d ms latency: %.3f s, ideal %.3f s, %.2fx", W3_COUNT, W3_CONC,
     math.floor(W3_LATENCY * 1000 + 0.5), r.w3.median, r.w3.ideal, r.w3.ratio))
   print(string.format("W4 %d Zuora runs, concurrency %d: %d-%d token request(s)", W4_COUNT, W4_CONC, r.w4.min, r.w4.max))
+  print(string.format("W6 %d launches over HTTP/2, concurrency %d: %d connection(s) over %d reps", W6_COUNT, W6_CONC,
+    r.w6.connections, r.w6.reps))
   print(string.format("W5 RSS %.1f MB after %s, %.1f MB after %s (growth %.2f MB); %.1f kB per in-flight launch",
     r.w5.rss_first / 1024, group(W5_FIRST), r.w5.rss_last / 1024, group(W5_TOTAL), r.w5.growth / 1024,
     r.w5.per_inflight))
@@ -454,6 +481,7 @@ r.w2 = w2()
 r.w3 = w3()
 r.w4 = w4()
 r.w5 = w5()
+r.w6 = w6()
 local plotted
 r.points, plotted = plot_series()
 if not plotted then

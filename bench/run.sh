@@ -50,7 +50,9 @@ KICKOFF_BENCH_TOKEN="bench-$(openssl rand -hex 16)"
 export KICKOFF_BENCH_TOKEN
 HTTP_PORT=$(free_port)
 HTTPS_PORT=$(free_port)
+H2_PORT=$(free_port)
 sed -e "s|@PREFIX@|$WORK|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
+  -e "s|@H2_PORT@|$H2_PORT|g" \
   -e "s|@TOKEN@|$KICKOFF_BENCH_TOKEN|g" bench/nginx.conf.in >"$WORK/nginx.conf"
 printf 'Content-Type: application/json\nX-DOMO-Developer-Token: %s\n' "$KICKOFF_BENCH_TOKEN" \
   >"$WORK/curl-headers"
@@ -81,6 +83,7 @@ until curl -fsS -o /dev/null -H "@$WORK/curl-headers" --data '{}' \
 done
 
 BENCH_HTTP_BASE="http://127.0.0.1:$HTTP_PORT" BENCH_HTTPS_BASE="https://127.0.0.1:$HTTPS_PORT" \
+BENCH_H2_BASE="https://127.0.0.1:$H2_PORT" BENCH_STATUS_URL="http://127.0.0.1:$HTTP_PORT/bench-status" \
 BENCH_CA_FILE="$WORK/ca.pem" BENCH_CURL_HEADERS="$WORK/curl-headers" \
 BENCH_FLOOR="$FLOOR" BENCH_CPU="$BENCH_CPU" \
   "$LUA" bench/run.lua "$@"
