@@ -195,18 +195,17 @@ void ko_auth_token_done(ko_transfer *tt) {
   c->token_fetch = NULL;
   char why[sizeof tt->result.message + 64] = "";
   ko_error_kind kind = r->kind;
-  if (kind == KO_OK && store_token(c, r, why, sizeof why) != 0)
+  /* OAuth token endpoints refuse bad client credentials with 400 (RFC 6749
+   * invalid_client) or 401: an auth error. One that is down or rate limited
+   * keeps its kind, and the request, never sent, may be retried. */
+  int rejected = r->status == 400 || r->status == 401 || r->status == 403;
+  if (kind == KO_OK && store_token(c, r, why, sizeof why) != 0) {
     kind = KO_ERR_PROTOCOL;
-  else if (kind != KO_OK)
+  } else if (kind != KO_OK) {
+    if (rejected) kind = KO_ERR_AUTH;
     snprintf(why, sizeof why, "%s%s", r->message,
-             r->status == 400 || r->status == 401
-                 ? " (check client_id and client_secret)"
-                 : "");
-  /* rejected credentials are an auth error; a token endpoint that is down
-   * or rate limited is what it is, and the request, never sent, may be
-   * retried */
-  if (kind == KO_ERR_HTTP && (r->status == 400 || r->status == 401 || r->status == 403))
-    kind = KO_ERR_AUTH;
+             rejected ? " (check client_id and client_secret)" : "");
+  }
   ko_transfer *waiters = c->token_waiters;
   c->token_waiters = NULL;
   long status = r->status;
