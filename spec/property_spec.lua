@@ -287,7 +287,7 @@ local function client_verbs(sb, state)
       valid = function() return { { base_url = sb.urls.domo, token = "t" } } end,
       call = function(a) local r, e = kickoff.domo(a[1]); return r, e end },
     { name = "kickoff.zuora",
-      args = { ctor_opts { "env", "client_id", "client_secret", "entity_ids", "org_ids", "track_id" } },
+      args = { ctor_opts { "env", "client_id", "client_secret", "entity_ids", "org_ids" } },
       check = ctor_check, related = { base_url = { "env" } },
       valid = function() return { { base_url = sb.urls.zuora, client_id = "i", client_secret = "s",
                                     org_ids = { "o-1" } } } end,

@@ -87,7 +87,7 @@ function Campaigns:start(campaign_id, opts)
     function() return v.integer("campaign_id", campaign_id, { min = 0 }) end,
     function() return v.known_keys(nil, opts, start_options) end,
     function() return check_emails(opts.emails, false) end,
-    function() return v.policy(nil, opts, v.per_call_policy) end)
+    function() return v.policy(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   return send(self, "/api/v1/campaigns/start", {
     campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
@@ -143,7 +143,7 @@ function Campaigns:start_alert(campaign_id, opts)
     function() return v.boolean("is_test", opts.is_test, { optional = true }) end,
     function() return check_emails(opts.emails, opts.is_test == true) end,
     function() return bad, why end,
-    function() return v.policy(nil, opts, v.per_call_policy) end)
+    function() return v.policy(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   return send(self, "/api/v1/campaigns/bae/start", {
     campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,

@@ -138,7 +138,7 @@ local function check_job(job)
       end
       return v.integer("repeat_option.value", r.value, { min = 1 })
     end,
-    function() return v.policy(nil, job, v.per_call_policy) end)
+    function() return v.policy(job) end)
 end
 
 -- The body exactly as documented: parameters sent as {} when empty,
@@ -187,9 +187,13 @@ local function launch_to(self, path, job)
     workflow = res.json.workflow, message = res.json.message }
 end
 
+local function uid_rule(field, uid)
+  return v.string(field, uid, { max = 255 })
+end
+
 local function uid_check(field, uid)
   if type(uid) == "table" then uid = uid.id end
-  local bad, rule = v.string(field, uid, { max = 255 })
+  local bad, rule = uid_rule(field, uid)
   if bad then return nil, Error.validation(VENDOR, bad, rule) end
   return uid
 end
@@ -197,7 +201,7 @@ end
 
 -- An id and the per-call options of a verb.
 local function call_check(field, uid, opts)
-  local bad, rule = v.call_options(opts or {}, v.call_fields)
+  local bad, rule = v.call_options(opts)
   if bad then return nil, Error.validation(VENDOR, bad, rule) end
   return uid_check(field, uid)
 end
@@ -276,7 +280,7 @@ function CaptainData:results_page(job_uid_or_url, opts)
   else
     local field, rule = v.first(
       function() return v.string("url", target) end,
-      function() return v.call_options(opts or {}, v.call_fields) end)
+      function() return v.call_options(opts) end)
     if field then return nil, Error.validation(VENDOR, field, rule) end
   end
   local res, err = get(self, target, opts)
@@ -330,7 +334,7 @@ function CaptainData:delete_schedule(job_name, opts)
   v.arg(2, "delete_schedule", opts, "table", true)
   local field, rule = v.first(
     function() return v.string("job_name", job_name, { max = 255 }) end,
-    function() return v.call_options(opts or {}, v.call_fields) end)
+    function() return v.call_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local res, err = call(self, { method = "DELETE", path = API .. "/jobs/" .. v.path_segment(job_name),
     idempotent = true }, opts)
@@ -353,7 +357,7 @@ function CaptainData:upsert_account(integration, account, opts)
       pattern_rule = "must be an integration slug like linkedin" }) end,
     function() return v.object("account", account) end,
     function() return v.string("account.uid", account.uid, { optional = true }) end,
-    function() return v.call_options(opts or {}, v.call_fields) end)
+    function() return v.call_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, { account = account })
   if not body then return nil, err end
@@ -371,12 +375,8 @@ end
 -- @tparam[opt] table opts timeout (default 600), interval (0.5), max_interval
 -- (10), factor (1.5), on_poll (function(run) called after each poll)
 -- @return the final Run, or nil, Error (kind "timeout" carries err.run)
-function CaptainData:wait(job, opts)
-  v.arg(2, "wait", opts, "table", true)
-  local target, err = v.wait_target(VENDOR, job, opts, function(field, id) return v.string(field, id, { max = 255 }) end)
-  if not target then return nil, err end
-  return waiter.wait(VENDOR, target, function(id) return self:status(id) end, opts)
-end
+-- @function CaptainData:wait
+CaptainData.wait = waiter.method(VENDOR, uid_rule)
 
 --- Release the client's connection state now rather than at garbage
 -- collection (every client class has it, from transport.client_class).

@@ -72,7 +72,7 @@ function Domo:start(p)
       return v.string("message", p.message, text_rule)
     end,
     function() return v.object("data", p.data == nil and {} or p.data) end,
-    function() return v.policy(nil, p, v.per_call_policy) end)
+    function() return v.policy(p) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, {
     messageName = p.message or ("Start " .. p.workflow),
@@ -91,16 +91,20 @@ function Domo:start(p)
   return to_run(res.json)
 end
 
+local function id_rule(field, id)
+  return v.string(field, id, { max = 200 })
+end
+
 local function check_id(id)
   if type(id) == "table" then id = id.id end
-  local field, rule = v.string("id", id, { max = 200 })
+  local field, rule = id_rule("id", id)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   return id
 end
 
 
 local function instance_call(self, method, id, suffix, opts)
-  local field, rule = v.call_options(opts or {}, v.call_fields)
+  local field, rule = v.call_options(opts)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local err
   id, err = check_id(id)
@@ -139,12 +143,8 @@ end
 -- @tparam[opt] table opts timeout (default 600), interval (0.5), max_interval
 -- (10), factor (1.5), on_poll (function(run) called after each poll)
 -- @return the final Run, or nil, Error (kind "timeout" carries err.run)
-function Domo:wait(run, opts)
-  v.arg(2, "wait", opts, "table", true)
-  local target, err = v.wait_target(VENDOR, run, opts, function(field, id) return v.string(field, id, { max = 200 }) end)
-  if not target then return nil, err end
-  return waiter.wait(VENDOR, target, function(id) return self:status(id) end, opts)
-end
+-- @function Domo:wait
+Domo.wait = waiter.method(VENDOR, id_rule)
 
 --- Release the client's connection state now rather than at garbage
 -- collection (every client class has it, from transport.client_class).

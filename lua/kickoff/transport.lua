@@ -8,6 +8,9 @@ local json = require("kickoff.json")
 
 local M = {}
 
+--- The C vendor table (names, hosts, headers; never a secret), read once.
+M.vendors = core.vendors()
+
 local engine
 local owners = setmetatable({}, { __mode = "v" }) -- core client id -> Lua client
 
@@ -80,12 +83,14 @@ function M.attach(owner, spec, opts)
   spec.trace = opts.trace ~= nil
   local client, msg = core.client(M.engine(), spec)
   if not client then
-    -- the core checks the base URL as "url"; the user's option is base_url
-    return nil, validation_from_message(spec.vendor, (msg:gsub("^url: ", "base_url: ")))
+    -- the core names the base URL "url" and the user agent by its header;
+    -- the user's options are base_url and user_agent
+    msg = msg:gsub("^url: ", "base_url: "):gsub("^header User%-Agent: ", "user_agent: ")
+    return nil, validation_from_message(spec.vendor, msg)
   end
   local info = client:info()
-  local header = core.vendors()[spec.vendor].request_id_header
-  owner.core, owner.trace, owner.core_id = client, opts.trace, info.id
+  local header = M.vendors[spec.vendor].request_id_header
+  owner.core, owner.trace = client, opts.trace
   owner.dry_run = opts.dry_run
   owner.base_url = info.base_url
   owner.request_id_header = header and header:lower()
@@ -158,9 +163,11 @@ function M.sleep(seconds)
   core.sleep(seconds)
 end
 
-local function request_id(owner, res)
-  return owner.request_id_header and res.headers[owner.request_id_header] or nil
+--- The vendor's request id header of a response, if it has one.
+function M.request_id(owner, res)
+  return owner.request_id_header and res.headers and res.headers[owner.request_id_header] or nil
 end
+local request_id = M.request_id
 
 --- An error for a response that does not have the documented shape.
 function M.protocol_error(owner, res, message)
@@ -216,9 +223,9 @@ function M.call(owner, req, opts)
   local transfer, msg = owner.core:submit(req)
   if not transfer then return nil, validation_from_message(owner.vendor, msg) end
   local res = M.await(transfer)
-  -- headers cost a table per response: only errors and clients that read a
-  -- request id header (Zuora: also its rate-limit headers) get them
-  if res.kind ~= "ok" or owner.request_id_header then res.headers = transfer:headers() end
+  -- headers cost a table per response: only errors and clients that read
+  -- them (owner.reads_headers) get them
+  if res.kind ~= "ok" or owner.reads_headers then res.headers = transfer:headers() end
   transfer:close()
   if res.kind ~= "ok" then return nil, error_from_result(owner, res) end
   if res.body ~= "" then

@@ -26,11 +26,10 @@ end
 local uuid_pattern = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
 
 local uuid_rule = "must be a UUID like a8afdc89-9491-4ee4-b7c3-b9e9b86c0138"
-local uuid_required = { pattern = uuid_pattern, pattern_rule = uuid_rule }
-local uuid_optional = { optional = true, pattern = uuid_pattern, pattern_rule = uuid_rule }
+local uuid_opts = { pattern = uuid_pattern, pattern_rule = uuid_rule }
 
-function M.uuid(field, v, opts)
-  return M.string(field, v, opts and opts.optional and uuid_optional or uuid_required)
+function M.uuid(field, v)
+  return M.string(field, v, uuid_opts)
 end
 
 function M.integer(field, v, opts)
@@ -145,19 +144,16 @@ end
 
 --- Policy values in a table of options: seconds options (finite, > 0)
 -- and retries (an integer 0..100).
--- @param prefix field prefix (nil for none)
 -- @param opts the table
--- @param[opt] names the options to check (default: every client option)
-function M.policy(prefix, opts, names)
-  local at = prefix and (prefix .. ".") or ""
-  for _, name in ipairs(names or all_policy) do
+function M.policy(opts)
+  for _, name in ipairs(all_policy) do
     local val = opts[name]
     if name == "retries" then
       if val ~= nil and (math.type(val) ~= "integer" or val < 0 or val > 100) then
-        return at .. "retries", "must be an integer from 0 to 100 (got " .. tostring(val) .. ")"
+        return "retries", "must be an integer from 0 to 100 (got " .. tostring(val) .. ")"
       end
     elseif val ~= nil then
-      local field, rule = M.seconds(at .. name, val)
+      local field, rule = M.seconds(name, val)
       if field then return field, rule end
     end
   end
@@ -185,7 +181,7 @@ end
 local client_ranges = { retry_budget = { 0, 1e6 }, rate = { 1e-3, 1e6 }, rate_burst = { 1, 1e6 } }
 
 function M.client_options(opts)
-  local field, rule = M.policy(nil, opts)
+  local field, rule = M.policy(opts)
   if field then return field, rule end
   for name, range in pairs(client_ranges) do
     local n = opts[name]
@@ -196,10 +192,6 @@ function M.client_options(opts)
   for k, val in pairs(opts) do
     field, rule = M.no_nul(k, val)
     if field then return field, rule end
-  end
-  -- sent as a header: control characters would split the request
-  if type(opts.user_agent) == "string" and opts.user_agent:find("[\1-\8\10-\31\127]") then
-    return "user_agent", "must not contain control characters"
   end
 end
 
@@ -245,11 +237,13 @@ function M.wait_target(vendor, run, opts, check)
 end
 
 --- Per-call options of a verb: known names, and policy values.
--- @param allowed set of names the verb accepts
+-- @param[opt] opts the verb's options table
+-- @param[opt] allowed set of names the verb accepts (default: call_fields)
 function M.call_options(opts, allowed)
+  opts = opts or {}
   return M.first(
-    function() return M.known_keys(nil, opts, allowed) end,
-    function() return M.policy(nil, opts, M.per_call_policy) end)
+    function() return M.known_keys(nil, opts, allowed or M.call_fields) end,
+    function() return M.policy(opts) end)
 end
 
 --- Raise a luaL_argerror-style error at the caller of a verb when an

@@ -3,6 +3,7 @@
 local Error = require("kickoff.error")
 local core = require("kickoff.core")
 local transport = require("kickoff.transport")
+local v = require("kickoff.validate")
 
 local M = {}
 
@@ -21,9 +22,6 @@ function M.wait(vendor, run, fetch, opts)
   local max_interval = opts.max_interval or M.defaults.max_interval
   local factor = opts.factor or M.defaults.factor
   local id = type(run) == "table" and run.id or run
-  if id == nil then
-    return nil, Error.validation(vendor, "run", "must be a run returned by start/launch or its id")
-  end
   local started = core.monotime()
   local current = type(run) == "table" and run.is_final and run or nil
   while true do
@@ -46,6 +44,21 @@ function M.wait(vendor, run, fetch, opts)
     current, err = fetch(id)
     if not current then return nil, err end
     if opts.on_poll then opts.on_poll(current) end
+  end
+end
+
+--- A client's `wait(run, opts)` method: checks the options and the run's
+-- id (with `id_rule(field, id)`, which returns nothing or field, rule),
+-- then polls `self:status(id)` until the run is final.
+-- @param vendor name for errors
+-- @param id_rule the vendor's rule for run ids
+-- @treturn function
+function M.method(vendor, id_rule)
+  return function(self, run, opts)
+    v.arg(2, "wait", opts, "table", true)
+    local target, err = v.wait_target(vendor, run, opts, id_rule)
+    if not target then return nil, err end
+    return M.wait(vendor, target, function(id) return self:status(id) end, opts)
   end
 end
 

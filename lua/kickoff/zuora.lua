@@ -17,7 +17,7 @@ local VENDOR = "zuora"
 local call = transport.call
 
 --- Data-centre hosts by readable name (the table lives in the C vendor table).
-Zuora.hosts = core.vendors().zuora.hosts
+Zuora.hosts = transport.vendors.zuora.hosts
 
 --- Parameter names Zuora reserves for itself (§2.3).
 Zuora.reserved = {
@@ -39,29 +39,26 @@ local function check_track_id(field, s)
   end
 end
 
-local function csv_of(field, value)
-  if type(value) == "string" then return value end
-  if type(value) == "table" then
-    local bad, rule = v.list(field, value)
+-- The Zuora-Org-Ids header value: the ids joined with commas.
+local function org_ids_header(ids)
+  local bad, rule = v.list("org_ids", ids)
+  if bad then return nil, bad, rule end
+  for i, item in v.items(ids) do
+    bad, rule = v.string("org_ids[" .. i .. "]", item, { pattern = "^[^,]+$", pattern_rule = "must not contain commas" })
     if bad then return nil, bad, rule end
-    for i, item in v.items(value) do
-      bad, rule = v.string(field .. "[" .. i .. "]", item, { pattern = "^[^,]+$", pattern_rule = "must not contain commas" })
-      if bad then return nil, bad, rule end
-    end
-    return table.concat(value, ",")
   end
-  return nil, field, "must be a string or a list of strings"
+  return table.concat(ids, ",")
 end
 
 --- Create a Zuora Workflow client.
 -- @tparam table opts env (a data-centre name, see Zuora.hosts) or base_url,
--- client_id, client_secret, entity_ids (Zuora-Entity-Ids), org_ids (list or
--- comma-separated Zuora-Org-Ids), and the common client options
+-- client_id, client_secret, entity_ids (Zuora-Entity-Ids), org_ids (a list
+-- of Zuora-Org-Ids), and the common client options
 -- @return client, or nil, Error
 function Zuora.new(opts)
   transport.check_options("kickoff.zuora", opts, {
     env = "string", client_id = "string", client_secret = "string",
-    entity_ids = "string", org_ids = "table", track_id = "string",
+    entity_ids = "string", org_ids = "table",
   })
   opts = v.own_options(opts)
   local invalid, why = v.client_options(opts)
@@ -83,11 +80,12 @@ function Zuora.new(opts)
     headers["Zuora-Entity-Ids"] = opts.entity_ids
   end
   if opts.org_ids then
-    local joined, bad, rule = csv_of("org_ids", opts.org_ids)
+    local joined, bad, rule = org_ids_header(opts.org_ids)
     if not joined then return nil, Error.validation(VENDOR, bad, rule) end
     headers["Zuora-Org-Ids"] = joined
   end
-  local self = setmetatable({ vendor = VENDOR, headers = headers }, Zuora)
+  -- reads_headers: runs carry the request id, rate-limit and track-id headers
+  local self = setmetatable({ vendor = VENDOR, headers = headers, reads_headers = true }, Zuora)
   return transport.attach(self, {
     vendor = VENDOR, base_url = base, client_id = opts.client_id, secret = opts.client_secret,
   }, opts)
@@ -135,15 +133,17 @@ local function to_run(self, raw, res)
   end
   return Run.new {
     vendor = VENDOR, id = raw.id, vendor_status = raw.status, status = status, raw = raw,
-    request_id = res.headers[self.request_id_header], rate_limit = rate_limit(res.headers),
+    request_id = transport.request_id(self, res), rate_limit = rate_limit(res.headers),
     track_id = res.headers["zuora-track-id"],
   }
 end
 
+-- The client's headers, plus a call's own (the core copies them at submit).
 local function headers_for(self, extra)
+  if not extra then return self.headers end
   local h = {}
   for k, val in pairs(self.headers) do h[k] = val end
-  for k, val in pairs(extra or {}) do h[k] = val end
+  for k, val in pairs(extra) do h[k] = val end
   return h
 end
 
@@ -177,7 +177,7 @@ function Zuora:run(workflow_id, params, opts)
     function() return v.string("idempotency_key", opts.idempotency_key, { optional = true, max = 255 }) end,
     function() return check_track_id("track_id", opts.track_id) end,
     function() return v.boolean("gzip", opts.gzip, { optional = true }) end,
-    function() return v.policy(nil, opts, v.per_call_policy) end)
+    function() return v.policy(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local body, err = transport.encode(self, params, "params")
   if not body then return nil, err end
@@ -207,7 +207,7 @@ local function run_call(self, method, run_id, suffix, opts)
   if type(run_id) == "table" then run_id = run_id.id end
   local field, rule = v.first(
     function() return workflow_id_check("run_id", run_id) end,
-    function() return v.call_options(opts, v.call_fields) end)
+    function() return v.call_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local res, err = call(self, {
     method = method, path = "/workflows/workflow_runs/" .. tostring(run_id) .. suffix,
@@ -247,12 +247,8 @@ end
 -- @tparam[opt] table opts timeout (default 600), interval (0.5), max_interval
 -- (10), factor (1.5), on_poll (function(run) called after each poll)
 -- @return the final Run, or nil, Error (kind "timeout" carries err.run)
-function Zuora:wait(run, opts)
-  v.arg(2, "wait", opts, "table", true)
-  local target, err = v.wait_target(VENDOR, run, opts, workflow_id_check)
-  if not target then return nil, err end
-  return waiter.wait(VENDOR, target, function(id) return self:status(id) end, opts)
-end
+-- @function Zuora:wait
+Zuora.wait = waiter.method(VENDOR, workflow_id_check)
 
 --- Token requests this client has made (caching and single flight at work).
 -- @treturn integer
