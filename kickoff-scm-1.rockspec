@@ -63,6 +63,7 @@ build = {
     ["kickoff.cli.output"] = "lua/kickoff/cli/output.lua",
     ["kickoff.cli.sandbox"] = "lua/kickoff/cli/sandbox.lua",
     ["kickoff.cli.vendors"] = "lua/kickoff/cli/vendors.lua",
+    ["kickoff.csv"] = "lua/kickoff/csv.lua",
     ["kickoff.domo"] = "lua/kickoff/domo.lua",
     ["kickoff.error"] = "lua/kickoff/error.lua",
     ["kickoff"] = "lua/kickoff/init.lua",

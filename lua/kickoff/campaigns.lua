@@ -36,7 +36,7 @@ function Campaigns.new(opts)
     function() return v.client_options(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local self = setmetatable({ vendor = VENDOR, instance = opts.instance, owner_email = opts.owner_email }, Campaigns)
-  return transport.attach(self, { vendor = VENDOR, secret = opts.token, base_url = opts.base_url }, opts)
+  return transport.attach(self, { vendor = VENDOR, secret = opts.token }, opts)
 end
 
 --- The readable part of an error body (used by the request path).
@@ -58,7 +58,14 @@ local function check_emails(emails, required)
   end
 end
 
-local function send(self, path, body, opts)
+-- Both starts send these fields; `extra` adds a verb's own.
+local function send(self, path, campaign_id, opts, extra)
+  local body = {
+    campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
+    emailAddresses = json.array(opts.emails and { table.unpack(opts.emails) } or {}),
+    instance = self.instance,
+  }
+  for k, val in pairs(extra or {}) do body[k] = val end
   local text, err = transport.encode(self, body)
   if not text then return nil, err end
   local res
@@ -89,11 +96,7 @@ function Campaigns:start(campaign_id, opts)
     function() return check_emails(opts.emails, false) end,
     function() return v.policy(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  return send(self, "/api/v1/campaigns/start", {
-    campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
-    emailAddresses = json.array(opts.emails and { table.unpack(opts.emails) } or {}),
-    instance = self.instance,
-  }, opts)
+  return send(self, "/api/v1/campaigns/start", campaign_id, opts)
 end
 
 local alert_options = v.with_call_fields { emails = true, is_test = true, fields = true }
@@ -121,10 +124,6 @@ local function alert_fields(fields)
     table.sort(keys)
     for i, k in ipairs(keys) do out[i] = { key = k, value = fields[k] } end
   end
-  for i, f in ipairs(out) do
-    local field, rule = v.object("fields[" .. i .. "]", f)
-    if field then return nil, field, rule end
-  end
   return json.array(out)
 end
 
@@ -145,11 +144,8 @@ function Campaigns:start_alert(campaign_id, opts)
     function() return bad, why end,
     function() return v.policy(opts) end)
   if field then return nil, Error.validation(VENDOR, field, rule) end
-  return send(self, "/api/v1/campaigns/bae/start", {
-    campaignId = math.tointeger(campaign_id), domoAccessTokenOwnerEmailAddress = self.owner_email,
-    emailAddresses = json.array(opts.emails and { table.unpack(opts.emails) } or {}),
-    instance = self.instance, isTest = opts.is_test == true, fields = fields,
-  }, opts)
+  return send(self, "/api/v1/campaigns/bae/start", campaign_id, opts,
+    { isTest = opts.is_test == true, fields = fields })
 end
 
 function Campaigns:__tostring()

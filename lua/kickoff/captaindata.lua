@@ -59,8 +59,7 @@ function CaptainData.new(opts)
   local field, rule = v.client_options(opts)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local self = setmetatable({ vendor = VENDOR }, CaptainData)
-  return transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id,
-    base_url = opts.base_url }, opts)
+  return transport.attach(self, { vendor = VENDOR, secret = opts.api_key, project_id = opts.project_id }, opts)
 end
 
 --- The readable part of an error body (used by the request path).

@@ -2,49 +2,11 @@
 -- job templates reused across jobs. Pure Lua, no I/O except reading a file.
 -- @module kickoff.payload
 local Error = require("kickoff.error")
+local csv = require("kickoff.csv")
 local json = require("kickoff.json")
 local v = require("kickoff.validate")
 
 local M = {}
-
--- Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF) into rows.
-local function parse_csv(text)
-  local rows, row, field, i, n = {}, {}, {}, 1, #text
-  local quoted = false
-  while i <= n do
-    local c = text:sub(i, i)
-    if quoted then
-      if c == '"' then
-        if text:sub(i + 1, i + 1) == '"' then
-          field[#field + 1] = '"'
-          i = i + 1
-        else
-          quoted = false
-        end
-      else
-        field[#field + 1] = c
-      end
-    elseif c == '"' then
-      quoted = true
-    elseif c == "," then
-      row[#row + 1] = table.concat(field)
-      field = {}
-    elseif c == "\n" or c == "\r" then
-      if c == "\r" and text:sub(i + 1, i + 1) == "\n" then i = i + 1 end
-      row[#row + 1] = table.concat(field)
-      rows[#rows + 1], row, field = row, {}, {}
-    else
-      field[#field + 1] = c
-    end
-    i = i + 1
-  end
-  if quoted then return nil, "unterminated quoted field" end
-  if #field > 0 or #row > 0 then
-    row[#row + 1] = table.concat(field)
-    rows[#rows + 1] = row
-  end
-  return rows
-end
 
 local VENDOR = "captaindata"
 
@@ -66,41 +28,21 @@ function M.csv_inputs(source, opts)
     function() return v.known_keys(nil, opts, { file = true }) end,
     function() return v.boolean("file", opts.file, { optional = true }) end)
   if field then return invalid(field, rule) end
-  local text = source
-  if opts.file or not source:find("[\r\n]") then
-    if source:find("%z") then return invalid("source", "must be a file name without NUL bytes") end
-    local f, err = io.open(source, "rb")
-    if not f then return invalid("source", "cannot read the CSV file: " .. tostring(err)) end
-    local rerr
-    text, rerr = f:read("a")
-    f:close()
-    if not text then return invalid("source", "cannot read the CSV file: " .. tostring(rerr)) end
-  end
-  local rows, err = parse_csv(text)
-  if not rows then return invalid("source", "is not valid CSV: " .. err) end
-  local header = table.remove(rows, 1)
-  if not header then return invalid("source", "has no header row") end
+  local records, reason = csv.records(source, opts.file)
+  if not records then return invalid("source", reason) end
   local inputs = {}
-  for r, row in ipairs(rows) do
-    if not (#row == 1 and row[1] == "") then -- skip blank lines
-      if #row > #header then
-        return invalid("source", string.format("row %d has %d cells but the header has %d", r + 1, #row, #header))
+  for i, record in ipairs(records) do
+    local input = {}
+    for name, value in pairs(record) do
+      local meta_key = name:match("^meta%.(.+)$")
+      if meta_key then
+        input.meta = input.meta or {}
+        input.meta[meta_key] = value
+      else
+        input[name] = value
       end
-      local input = {}
-      for c, name in ipairs(header) do
-        local value = row[c]
-        if value and value ~= "" then
-          local meta_key = name:match("^meta%.(.+)$")
-          if meta_key then
-            input.meta = input.meta or {}
-            input.meta[meta_key] = value
-          else
-            input[name] = value
-          end
-        end
-      end
-      inputs[#inputs + 1] = input
     end
+    inputs[i] = input
   end
   return inputs
 end

@@ -11,7 +11,7 @@
 local args = require("kickoff.cli.args")
 local kickoff = require("kickoff")
 local output = require("kickoff.cli.output")
-local payload = require("kickoff.payload")
+local csv = require("kickoff.csv")
 
 local M = {}
 
@@ -65,7 +65,7 @@ end
 -- @param base options from the command line
 -- @return list of option tables; raises a usage error (nothing is sent)
 function M.rows(spec, path, base)
-  local records, err = payload.csv_inputs(path, { file = true })
+  local records, err = csv.records(path, true)
   if not records then args.fail("--batch %s: %s", path, err) end
   if #records == 0 then args.fail("--batch %s: no rows", path) end
   local rules, rows = {}, {}
