@@ -15,7 +15,6 @@ local vendors = require("kickoff.cli.vendors")
 local M = {}
 
 M.USER_AGENT = "kickoff-cli/" .. kickoff._VERSION
-M.DEFAULT_CONCURRENCY = 16
 
 local VERBS = {}
 for _, v in ipairs(help.verbs) do VERBS[v] = true end
@@ -56,7 +55,8 @@ local function misplaced(flag, positionals)
   end
 end
 
--- The verb and vendor named on the command line, for --help.
+-- -h/--help anywhere, and the verb and vendor named around it. (This runs
+-- before parsing: a command with -h need not be complete.)
 local function help_context(argv)
   local words = {}
   for _, a in ipairs(argv) do
@@ -67,7 +67,7 @@ local function help_context(argv)
     if not verb and VERBS[w] and w ~= "help" then verb = w
     elseif verb and not vendor and vendors[w] then vendor = w end
   end
-  local wants = words[1] == "help"
+  local wants = false
   for _, a in ipairs(argv) do
     if a == "-h" or a == "--help" then wants = true end
     if a == "--" then break end
@@ -92,10 +92,6 @@ local function make_client(vendor, flags, errout, sink)
   end
   if flags.dry_run then copts.dry_run = dryrun.hook(vendor, sink) end
   local client, err = kickoff[vendor](copts)
-  -- a client that ignored the hook would send for real: never under --dry-run
-  if client and flags.dry_run and client.dry_run == nil then
-    error("the " .. vendor .. " client does not support dry runs", 0)
-  end
   return client, err, copts
 end
 
@@ -186,7 +182,7 @@ local function launch(ctx)
     if flags.dry_run then return dry_run_batch(ctx, rows) end
     return batch.run {
       file = flags.batch, rows = rows, launch = function(o) return launch_one(ctx, o) end,
-      concurrency = flags.concurrency or M.DEFAULT_CONCURRENCY, wait = flags.wait, json = flags.json,
+      concurrency = flags.concurrency or help.default_concurrency, wait = flags.wait, json = flags.json,
       tty = stderr_is_tty(ctx.errout), out = ctx.out, errout = ctx.errout,
     }
   end
@@ -216,6 +212,11 @@ local function run_command(argv, out, errout)
   end
   local flags, pos = args.parse(argv, specs_for, misplaced)
   local verb, vendor = pos[1], pos[2]
+  if verb == "help" then -- after parsing, so option values are not taken for words
+    local topic = VERBS[pos[2]] and pos[2] ~= "help" and pos[2] or nil
+    out:write(help.text(topic, topic and vendors[pos[3]] and pos[3] or nil), "\n")
+    return output.OK
+  end
   if not verb then args.fail("missing verb: launch, status, wait, cancel or sandbox (see kickoff --help)") end
   if not VERBS[verb] then args.fail("unknown verb '%s' (see kickoff --help)", verb) end
   if verb == "sandbox" then

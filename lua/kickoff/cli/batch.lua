@@ -124,7 +124,7 @@ function M.run(b)
       b.out:flush()
     end
   end
-  kickoff.map(b.rows, function(o) return b.launch(o) end, {
+  kickoff.map(b.rows, b.launch, {
     concurrency = b.concurrency,
     progress = function(_, _, index, run, err) record(index, run, err) end,
   })
@@ -138,7 +138,7 @@ function M.summary(b, outcomes)
   local ok, failed, unknown = 0, 0, 0
   local rows_json, failures = {}, {}
   for i = 1, #b.rows do
-    local r = outcomes[i] or { ok = false, err = "not run" }
+    local r = outcomes[i]
     if r.ok then
       ok = ok + 1
       rows_json[i] = { row = i, ok = true, run = output.run_table(r.run) }

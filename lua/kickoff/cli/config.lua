@@ -117,10 +117,15 @@ end
 -- optional `export ` prefix and optional quotes, so the lines
 -- `kickoff sandbox` prints can be pasted in. Values are never echoed in
 -- errors (they may be secrets).
+-- @param path the file
+-- @param explicit whether the user named it (a default file may be missing)
 -- @return table name -> value; raises a usage error
-function M.read_file(path)
-  local f, err = io.open(path, "r")
-  if not f then args.fail("cannot read config file: %s", err) end
+function M.read_file(path, explicit)
+  local f = io.open(path, "r")
+  if not f then
+    if explicit then args.fail("cannot read config file %s", path) end
+    return {}
+  end
   local names, values, secret = known_names(), {}, nil
   local n = 0
   for line in f:lines() do
@@ -147,30 +152,19 @@ end
 
 --- A settings source: flags, then the environment, then the config file.
 -- @param flags parsed options (by option name); flags.config names a file
--- @param[opt] getenv defaults to os.getenv
-function M.new(flags, getenv)
-  getenv = getenv or os.getenv
-  local self = { flags = flags }
+function M.new(flags)
+  local self = {}
   local file_values
   local function from_file(name)
     if file_values == nil then
       local path, explicit = flags.config, true
       if not path then path, explicit = default_path() end
-      file_values = {}
-      if path then
-        local f = io.open(path, "r")
-        if f then
-          f:close()
-          file_values = M.read_file(path)
-        elseif explicit then
-          args.fail("cannot read config file %s", path)
-        end
-      end
+      file_values = path and M.read_file(path, explicit) or {}
     end
     return file_values[name]
   end
   local function lookup(name)
-    local v = getenv(name)
+    local v = os.getenv(name)
     if v ~= nil and v ~= "" then return v end
     v = from_file(name)
     if v ~= nil and v ~= "" then return v end
@@ -198,6 +192,13 @@ end
 function M.setting(vendor, option)
   for _, s in ipairs(each_setting(vendor)) do
     if s.option == option then return s end
+  end
+end
+
+--- The vendor's one secret setting (token, API key or client secret).
+function M.secret_setting(vendor)
+  for _, s in ipairs(each_setting(vendor)) do
+    if s.secret then return s end
   end
 end
 

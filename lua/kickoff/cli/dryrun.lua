@@ -7,7 +7,8 @@
 -- @module kickoff.cli.dryrun
 local Error = require("kickoff.error")
 local config = require("kickoff.cli.config")
-local core = require("kickoff.core")
+local output = require("kickoff.cli.output")
+local transport = require("kickoff.transport")
 local json = require("kickoff.json")
 
 local M = {}
@@ -25,10 +26,6 @@ function M.hook(vendor, sink)
   end
 end
 
-local function shell_quote(s)
-  return "'" .. s:gsub("'", [['\'']]) .. "'"
-end
-
 -- A value for the curl command: literal text, or a variable's value.
 local function literal(s) return { text = s } end
 local function variable(name) return { var = name } end
@@ -37,7 +34,7 @@ local function variable(name) return { var = name } end
 local function shell_word(parts)
   local out, text = {}, {}
   local function flush()
-    if #text > 0 then out[#out + 1] = shell_quote(table.concat(text)) end
+    if #text > 0 then out[#out + 1] = output.shell_quote(table.concat(text)) end
     text = {}
   end
   for _, p in ipairs(parts) do
@@ -58,9 +55,9 @@ local function shown(parts)
   return table.concat(out)
 end
 
-local function secret_variable(vendor, option)
-  local s = config.setting(vendor, option)
-  return s and s.env[1] or (vendor:upper() .. "_" .. option:upper())
+-- The environment variable that holds a setting (the curl command's $NAME).
+local function env_name(vendor, option)
+  return config.setting(vendor, option).env[1]
 end
 
 --- Describe one request: method, url, headers (name, parts), body parts.
@@ -70,7 +67,7 @@ end
 -- @param project_id the project header's value (not a secret), if any
 function M.describe(client, req, user_agent, project_id)
   local vendor = client.vendor
-  local v = core.vendors()[vendor]
+  local v = transport.vendors[vendor]
   local headers = {}
   local function add(name, parts) headers[#headers + 1] = { name = name, parts = parts } end
   local names = {}
@@ -80,17 +77,17 @@ function M.describe(client, req, user_agent, project_id)
   if req.content_type then add("Content-Type", { literal(req.content_type) }) end
   if req.idempotency_key and v.idempotency_header then add(v.idempotency_header, { literal(req.idempotency_key) }) end
   if req.gzip and req.body then add("Content-Encoding", { literal("gzip") }) end
-  local secret_option = ({ header = "token", apikey_project = "api_key", body_field = "token" })[v.auth]
+  local secret_var = env_name(vendor, config.secret_setting(vendor).option)
   local token_step
   if v.auth == "header" or v.auth == "apikey_project" then
-    add(v.auth_header, { literal(v.auth_prefix or ""), variable(secret_variable(vendor, secret_option)) })
+    add(v.auth_header, { literal(v.auth_prefix or ""), variable(secret_var) })
     if v.project_header then add(v.project_header, { literal(project_id or "") }) end
   elseif v.auth == "oauth_client_credentials" then
     local token_var = vendor:upper() .. "_ACCESS_TOKEN"
     add(v.auth_header, { literal(v.auth_prefix or ""), variable(token_var) })
     token_step = {
       url = client.base_url .. v.token_path, variable = token_var,
-      id_variable = secret_variable(vendor, "client_id"), secret_variable = secret_variable(vendor, "client_secret"),
+      id_variable = env_name(vendor, "client_id"), secret_variable = secret_var,
     }
   end
   add("User-Agent", { literal(user_agent) })
@@ -101,7 +98,7 @@ function M.describe(client, req, user_agent, project_id)
       -- the core writes the secret as the body's first field
       local rest = req.body:match("^%s*{(.*)$") or ""
       local sep = rest:match("^%s*}") and "" or ","
-      body = { literal('{"' .. v.body_secret_field .. '":"'), variable(secret_variable(vendor, secret_option)),
+      body = { literal('{"' .. v.body_secret_field .. '":"'), variable(secret_var),
         literal('"' .. sep .. rest) }
     end
   end
@@ -130,9 +127,9 @@ function M.curl(d)
     lines[#lines + 1] = string.format("%s=$(curl -sS -X POST %s -H 'Accept: application/json' \\\n"
       .. "  --data-urlencode \"client_id=$%s\" --data-urlencode \"client_secret=$%s\" \\\n"
       .. "  -d grant_type=client_credentials | sed -n 's/.*\"access_token\" *: *\"\\([^\"]*\\)\".*/\\1/p')",
-      d.token.variable, shell_quote(d.token.url), d.token.id_variable, d.token.secret_variable)
+      d.token.variable, output.shell_quote(d.token.url), d.token.id_variable, d.token.secret_variable)
   end
-  local cmd = { "curl -sS -X " .. d.method .. " " .. shell_quote(d.url) }
+  local cmd = { "curl -sS -X " .. d.method .. " " .. output.shell_quote(d.url) }
   for _, h in ipairs(d.headers) do
     local parts = { literal(h.name .. ": ") }
     for _, p in ipairs(h.parts) do parts[#parts + 1] = p end

@@ -42,11 +42,17 @@ M.global_options = {
   { name = "help", flags = { "-h", "--help" }, kind = "switch", help = "show help (also: kickoff help VERB [VENDOR])" },
 }
 
+local wait_defaults = require("kickoff.waiter").defaults
+
+--- Launches in flight at once with --batch, unless --concurrency says.
+M.default_concurrency = 16
+
 local WAIT_OPTIONS = {
   { name = "timeout", flags = { "--timeout" }, arg = "S", kind = "number", min = 0,
-    help = "give up waiting after S seconds (default 600)" },
+    help = string.format("give up waiting after S seconds (default %g)", wait_defaults.timeout) },
   { name = "interval", flags = { "--interval" }, arg = "S", kind = "number", min = 0,
-    help = "first poll interval, growing to 10 s (default 0.5)" },
+    help = string.format("first poll interval, growing to %g s (default %g)", wait_defaults.max_interval,
+      wait_defaults.interval) },
 }
 
 M.verb_options = {
@@ -55,7 +61,7 @@ M.verb_options = {
     WAIT_OPTIONS[1], WAIT_OPTIONS[2],
     { name = "batch", flags = { "--batch" }, arg = "FILE.csv", help = "launch one run per CSV row (see below)" },
     { name = "concurrency", flags = { "--concurrency" }, arg = "N", kind = "integer", min = 1,
-      help = "launches in flight at once with --batch (default 16)" },
+      help = string.format("launches in flight at once with --batch (default %d)", M.default_concurrency) },
   },
   status = {},
   wait = WAIT_OPTIONS,

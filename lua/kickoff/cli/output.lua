@@ -11,6 +11,11 @@ local M = {}
 
 M.OK, M.FAILED, M.USAGE, M.UNKNOWN = 0, 1, 2, 3
 
+--- A value as one single-quoted shell word.
+function M.shell_quote(s)
+  return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
+end
+
 -- Fields of a Run worth showing besides id and status (vendor extras).
 local EXTRAS = { "idempotency_key", "request_id", "track_id", "recipients", "workflow", "message" }
 

@@ -36,10 +36,6 @@ function M.environment(sb)
   return env
 end
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
-end
-
 --- Start, print, serve until a signal. opts: tls, port, seed, json.
 -- @return exit status
 function M.run(opts, out, errout)
@@ -62,7 +58,7 @@ function M.run(opts, out, errout)
     for _, vendor in ipairs(config.vendors) do lines[#lines + 1] = string.format("  %-12s %s", vendor, sb.urls[vendor]) end
     if sb.ca_file then lines[#lines + 1] = string.format("  %-12s %s", "CA file", sb.ca_file) end
     lines[#lines + 1] = "# point kickoff at it (sandbox credentials, not secrets):"
-    for _, kv in ipairs(env) do lines[#lines + 1] = "export " .. kv[1] .. "=" .. shell_quote(kv[2]) end
+    for _, kv in ipairs(env) do lines[#lines + 1] = "export " .. kv[1] .. "=" .. output.shell_quote(kv[2]) end
     out:write(table.concat(lines, "\n"), "\n")
   end
   out:flush()

@@ -47,7 +47,6 @@ end
 
 M.domo = {
   title = "Domo Workflows",
-  id_name = "INSTANCE_ID",
   launch_options = {
     { name = "model_id", flags = { "--model-id" }, arg = "UUID", help = "workflow model id" },
     { name = "version", flags = { "--version" }, arg = "V", help = "model version, e.g. 1.1.0" },
@@ -74,7 +73,6 @@ M.zuora = {
   title = "Zuora Workflow",
   positional = "workflow_id",
   positional_arg = "WORKFLOW_ID",
-  id_name = "RUN_ID",
   launch_options = {
     { name = "param", flags = { "-p", "--param" }, arg = "KEY=VALUE", kind = "list", help = "one run parameter: " .. PARAM_HELP },
     { name = "idempotency_key", flags = { "--idempotency-key" }, arg = "KEY",
@@ -145,7 +143,6 @@ M.captaindata = {
   title = "Captain Data",
   positional = "workflow_uid",
   positional_arg = "WORKFLOW_UID",
-  id_name = "JOB_UID",
   launch_options = {
     { name = "job_name", flags = { "--job-name" }, arg = "NAME", help = "name of the job" },
     { name = "inputs", flags = { "--inputs" }, arg = "FILE", help = ".csv (header row names the keys) or .json list" },
