@@ -63,7 +63,7 @@ function Campaigns:error(req, status, message)
   end
   return http.json(status, json.object({
     timestamp = util.iso_ms(util.now()), status = status, error = http.reason(status),
-    message = message, path = "/api/v1/campaigns" .. req.path:match("^/api/v1/campaigns(.*)$"),
+    message = message, path = req.path,
   }, ERROR))
 end
 

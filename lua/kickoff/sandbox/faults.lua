@@ -192,7 +192,7 @@ function Faults:match(vendor, method, path)
           plan.latency = (plan.latency or 0) + self:latency(rule.action.latency)
         end
         if terminal then
-          plan.name, plan.action, plan.when, plan.rule = rule.name, rule.action, rule.when, rule.id
+          plan.name, plan.action, plan.when = rule.name, rule.action, rule.when
         end
       end
     end
@@ -206,7 +206,7 @@ end
 function Faults:match_tls()
   for _, rule in ipairs(self.rules) do
     if rule.name == "tls_fail" and not exhausted(rule) and self:fire(rule) then
-      return { name = "tls_fail", action = rule.action, rule = rule.id }
+      return { name = "tls_fail" }
     end
   end
 end

@@ -125,7 +125,7 @@ function Server:record(vendor, req)
   local entry = {
     seq = self.seq, vendor = vendor, method = req.method, path = req.path, query = req.query,
     headers = req:header_map(), body = req.body, time = util.now(),
-    json = text and json.decode(text) or nil,
+    json = text and text ~= "" and json.decode(text) or nil, -- no decode attempt for a bodiless GET
   }
   if not utf8.len(req.body) then
     -- Binary bodies (gzip) cannot travel in a JSON string: add exact bytes.
@@ -366,11 +366,11 @@ local function listen_on(port)
 end
 
 function Server:accept_loop(srv, kind)
-  while not self.stopping do
+  while true do -- until Server:exit ends the process
     local conn = srv:accept()
     if conn then
       self.cq:wrap(function() self:serve(conn, kind) end)
-    elseif not self.stopping then
+    else
       cqueues.sleep(0.05) -- e.g. EMFILE: back off instead of spinning
     end
   end
@@ -408,7 +408,6 @@ end
 
 --- Exit the process after cleanup (admin shutdown, stdin EOF, signals).
 function Server:exit(code)
-  self.stopping = true
   if self.ca_file then os.remove(self.ca_file) end
   if self.on_exit then self.on_exit() end
   io.stderr:flush()

@@ -152,10 +152,18 @@ function M.getpid()
   return pid, start
 end
 
+-- Whether /proc can be read, found once (alive runs every second).
+local has_proc
+do
+  local f = io.open("/proc/self/stat", "r")
+  has_proc = f ~= nil
+  if f then f:close() end
+end
+
 --- Is the process (pid, start time from getpid) still alive? Comparing the
 -- start time guards against pid reuse. Without /proc, assume it is.
 function M.alive(pid, start)
-  if not io.open("/proc/self/stat", "r") then return true end
+  if not has_proc then return true end
   local id, st, state = proc_stat(pid)
   -- A killed process stays a zombie ("Z") until its parent reaps it.
   return id ~= nil and state ~= "Z" and (start == nil or st == start)
