@@ -14,6 +14,8 @@ DEP_LIBS    ?= $(CURL_LIBS) -ljansson -lz
 
 CFLAGS      ?= -O2 -g
 WARNINGS    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# the sanitized builds: mk/sanitize.mk (the suite) and mk/fuzz.mk (libFuzzer)
+SANITIZE    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 MODFLAGS    := -std=gnu11 -fPIC -fvisibility=hidden $(WARNINGS) -I$(LUA_INCDIR) $(CURL_CFLAGS)
 LIBFLAG     ?= -shared
 
@@ -59,7 +61,7 @@ sandbox: build
 	@LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./$(BUILD)/?.so;;" $(LUA) bin/kickoff-sandbox
 
 lint:
-	luacheck --no-color -q lua spec examples bin
+	luacheck --no-color -q lua spec examples bin bench
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 --inline-suppr -I src $(SRC)
 	clang-tidy --quiet $(SRC) -- -std=gnu11 -I$(LUA_INCDIR) $(CURL_CFLAGS) 2>/dev/null

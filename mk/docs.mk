@@ -9,5 +9,5 @@ LDOC ?= ldoc
 .PHONY: docs
 
 docs:
-	@sh tools/deps.sh docs
+	@sh tools/deps.sh
 	$(LDOC) --fatalwarnings .

@@ -13,8 +13,7 @@
 
 FUZZ_CC        ?= clang
 FUZZ_BUILD     := $(BUILD)/fuzz
-FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS    := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_CFLAGS    := $(SANITIZE)
 FUZZ_SRC       := $(filter-out src/lua_%.c,$(SRC))
 FUZZ_OBJ       := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_ALL       := $(sort $(basename $(notdir $(wildcard fuzz/fuzz_*.c))))

@@ -16,8 +16,7 @@
 
 SAN_CC      ?= gcc
 SAN_BUILD   := $(BUILD)/asan
-SAN_FLAGS   := -O1 -g -fno-omit-frame-pointer \
-               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_FLAGS   := $(SANITIZE)
 SAN_OBJ     := $(SRC:src/%.c=$(SAN_BUILD)/obj/%.o)
 SAN_MODULE  := $(SAN_BUILD)/kickoff/core.so
 SAN_CANARY  := $(SAN_BUILD)/canary/canary.so

@@ -5,7 +5,7 @@
 -- a working curl command), exit statuses, config precedence, a 100-row
 -- batch and the sandbox verb.
 local json = require("kickoff.json")
-local support = require("support")
+local support = require("spec.support")
 
 -- Distinctive fake credentials, so any leak into output is found.
 local CREDENTIALS = {
@@ -85,6 +85,12 @@ describe("the installed kickoff command", function()
     local r = { status = code, out = read(tmp .. "/out"), err = read(tmp .. "/err") }
     r.all = r.out .. r.err
     return r
+  end
+
+  -- the request a vendor received last (one journal fetch)
+  local function last_request(vendor)
+    local sent = sb:journal(vendor)
+    return sent[#sent]
   end
 
   local function decode(r)
@@ -183,7 +189,7 @@ describe("the installed kickoff command", function()
       r = kickoff({ "cancel", "domo", second.id })
       assert.equal(0, r.status, r.all)
       assert.matches("cancel requested for domo run " .. second.id, r.out, 1, true)
-      assert.equal("POST", sb:journal("domo")[#sb:journal("domo")].method)
+      assert.equal("POST", last_request("domo").method)
     end)
 
     it("exits 1 when the run fails (wait, launch --wait)", function()
@@ -221,7 +227,7 @@ describe("the installed kickoff command", function()
       local second = decode(kickoff({ "--json", "launch", "zuora", "397" }))
       r = kickoff({ "--json", "cancel", "zuora", tostring(second.id) })
       assert.equal(0, r.status, r.all)
-      assert.equal("PUT", sb:journal("zuora")[#sb:journal("zuora")].method)
+      assert.equal("PUT", last_request("zuora").method)
     end)
   end)
 
@@ -272,7 +278,7 @@ describe("the installed kickoff command", function()
         "--inputs", tmp .. "/people.csv", "--step", CD_STEP }))
       r = kickoff({ "cancel", "captaindata", second.id })
       assert.equal(0, r.status, r.all)
-      assert.matches("/cancel$", sb:journal("captaindata")[#sb:journal("captaindata")].path)
+      assert.matches("/cancel$", last_request("captaindata").path)
     end)
   end)
 

@@ -1,6 +1,6 @@
 -- The scripts in examples/ run unchanged against the sandbox (over TLS,
 -- with its CA), as a user would run them against the vendors.
-local support = require("support")
+local support = require("spec.support")
 
 local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
@@ -36,11 +36,7 @@ describe("examples", function()
   end
 
   local function count(vendor, pattern)
-    local n = 0
-    for _, e in ipairs(sb:journal(vendor)) do
-      if e.method == "POST" and e.path:find(pattern) then n = n + 1 end
-    end
-    return n
+    return #support.requests(sb, vendor, { method = "POST", pattern = pattern })
   end
 
   it("outcome_unknown.lua records an unknown Domo start instead of starting again", function()

@@ -4,7 +4,7 @@
 -- the sandbox received, how many launches it acted on, and for Zuora the
 -- idempotency keys it saw. Every row is enforced.
 local kickoff = require("kickoff")
-local support = require("support")
+local support = require("spec.support")
 
 local DOMO_MODEL = "a8afdc89-9491-4ee4-b7c3-b9e9b86c0138"
 local CD_WORKFLOW = "4f2c8a1e-6b3d-4e5f-9a7b-1c2d3e4f5a6b"
@@ -122,17 +122,13 @@ local status_read = {
 }
 
 local function count(sb, vendor, method, pattern)
-  local n = 0
-  for _, e in ipairs(sb:journal(vendor)) do
-    if e.method == method and e.path:find(pattern) then n = n + 1 end
-  end
-  return n
+  return #support.requests(sb, vendor, { method = method, pattern = pattern })
 end
 
 local function keys_seen(sb, vendor, pattern)
   local keys = {}
-  for _, e in ipairs(sb:journal(vendor)) do
-    if e.method == "POST" and e.path:find(pattern) then keys[#keys + 1] = e.headers["idempotency-key"] end
+  for i, e in ipairs(support.requests(sb, vendor, { method = "POST", pattern = pattern })) do
+    keys[i] = e.headers["idempotency-key"]
   end
   return keys
 end

@@ -484,8 +484,7 @@ describe("property: random input to every public verb #property", function()
   teardown(function() sb:stop() end)
 
   before_each(function()
-    sb:reset()
-    sb:configure(FAST)
+    sb:reset() -- back to the start config (FAST)
   end)
 
   -- Each verb is its own test so a failure names it; all share one budget.

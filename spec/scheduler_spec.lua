@@ -2,7 +2,7 @@
 -- scheduler never blocks; rate limits, retry budgets and pool bounds hold.
 local kickoff = require("kickoff")
 local core = require("kickoff.core")
-local support = require("support")
+local support = require("spec.support")
 local transport = require("kickoff.transport")
 
 local MODEL = "a8afdc89-9491-4ee4-b7c3-b9e9b86c0138"
@@ -37,11 +37,7 @@ describe("concurrency", function()
   end
 
   local function launches()
-    local n = 0
-    for _, e in ipairs(sb:journal("domo")) do
-      if e.method == "POST" then n = n + 1 end
-    end
-    return n
+    return #support.requests(sb, "domo", { method = "POST" })
   end
 
   describe("kickoff.map", function()

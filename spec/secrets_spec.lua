@@ -219,9 +219,8 @@ describe("secrets and TLS across every vendor #secrets", function()
   end
 
   before_each(function()
+    -- reset also restores each sandbox's start config (FAST)
     for _, s in ipairs { sb, other, tls_sb } do s:reset() end
-    sb:configure(FAST)
-    tls_sb:configure(FAST)
   end)
 
   for _, vendor in ipairs(VENDORS) do

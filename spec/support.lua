@@ -11,6 +11,20 @@ function M.sandbox(opts)
   return sb
 end
 
+--- The requests a sandbox vendor received, optionally only those with
+-- filter.method and a path equal to filter.path or matching filter.pattern.
+function M.requests(sb, vendor, filter)
+  filter = filter or {}
+  local out = {}
+  for _, e in ipairs(sb:journal(vendor)) do
+    if (not filter.method or e.method == filter.method) and (not filter.path or e.path == filter.path)
+        and (not filter.pattern or e.path:find(filter.pattern)) then
+      out[#out + 1] = e
+    end
+  end
+  return out
+end
+
 --- A trace function and the list it appends to.
 function M.tracer()
   local events = {}
@@ -40,7 +54,6 @@ end
 -- run is replayed exactly from its seed whatever else calls math.random.
 function M.rng(seed)
   local rng = require("kickoff.sandbox.faults").new_rng(seed)
-  rng.seed = seed
   --- Uniform float in [0, 1).
   rng.float = rng.uniform
   --- Uniform integer in [lo, hi].
@@ -207,7 +220,6 @@ function random_value(rng, depth, names)
   return random_table(rng, depth, names)
 end
 M.random_value = random_value
-M.random_table = function(rng, names) return random_table(rng, 0, names) end
 
 --- Describe a value briefly for failure messages (no huge strings).
 function M.describe(v, depth)

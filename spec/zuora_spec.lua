@@ -15,11 +15,7 @@ describe("kickoff.zuora", function()
   end
 
   local function journal(path)
-    local out = {}
-    for _, e in ipairs(sb:journal("zuora")) do
-      if not path or e.path == path then out[#out + 1] = e end
-    end
-    return out
+    return support.requests(sb, "zuora", { path = path })
   end
 
   setup(function()

@@ -3,7 +3,6 @@
 # nothing when they are all present. Uses sudo when not root.
 #   tools/deps.sh          build, test (with sanitizers, fuzzing and the docs check) and demo
 #   tools/deps.sh bench    also the peers `make bench` compares against
-#   tools/deps.sh docs     what `make docs` needs (LDoc is already in the default set)
 set -eu
 
 PACKAGES="
@@ -16,8 +15,7 @@ lua-ldoc lua-discount lua5.1
 "
 for group in "$@"; do
   case "$group" in
-    bench) PACKAGES="$PACKAGES nginx-light python3-requests gnuplot-nox lua-socket lua-sec lua-system curl" ;;
-    docs) ;; # lua-ldoc, lua-discount and the lua5.1 both run on are in the default set (spec/docs_spec.lua)
+    bench) PACKAGES="$PACKAGES nginx-light python3-requests gnuplot-nox lua-socket lua-sec lua-system" ;;
     *) echo "kickoff: unknown package group '$group'" >&2; exit 2 ;;
   esac
 done
