@@ -16,8 +16,20 @@ function M.shell_quote(s)
   return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
 end
 
--- Fields of a Run worth showing besides id and status (vendor extras).
-local EXTRAS = { "idempotency_key", "request_id", "track_id", "recipients", "workflow", "message" }
+-- The fields every Run has; the others are what a vendor's client added
+-- (request_id, idempotency_key, recipients, ...), shown when they are text
+-- or a list of it.
+local COMMON = { vendor = true, id = true, status = true, vendor_status = true, raw = true }
+
+local function extras(run)
+  local names = {}
+  for k, v in pairs(run) do
+    -- a map (Zuora's rate_limit) is left out: it has no one-line form
+    if not COMMON[k] and type(k) == "string" and (type(v) ~= "table" or #v > 0) then names[#names + 1] = k end
+  end
+  table.sort(names)
+  return names
+end
 
 --- Exit status for an error value (kickoff.Error, usage error or other).
 function M.exit_status(err)
@@ -47,7 +59,7 @@ function M.run_table(run)
     vendor = run.vendor, id = run.id, status = run.status, vendor_status = run.vendor_status,
     final = run:is_final(), raw = run.raw,
   }
-  for _, k in ipairs(EXTRAS) do
+  for _, k in ipairs(extras(run)) do
     local v = run[k]
     if type(v) == "table" then v = json.array({ table.unpack(v) }) end
     t[k] = v
@@ -82,7 +94,7 @@ function M.run_line(run, verb_word)
   local parts = { string.format("%s%s run %s: %s", verb_word and (verb_word .. " ") or "", run.vendor,
     tostring(run.id), run.status) }
   if run.vendor_status ~= nil then parts[#parts + 1] = " [" .. tostring(run.vendor_status) .. "]" end
-  for _, k in ipairs(EXTRAS) do
+  for _, k in ipairs(extras(run)) do
     local v = run[k]
     if v ~= nil then
       if type(v) == "table" then v = table.concat(v, ", ") end
