@@ -26,9 +26,8 @@ end
 -- token), owner_email (the token owner's email), optional base_url
 -- @return client, or nil, Error
 function Campaigns.new(opts)
-  transport.check_options("kickoff.campaigns", opts,
+  opts = transport.check_options("kickoff.campaigns", opts,
     { instance = "string", token = "string", owner_email = "string" })
-  opts = v.own_options(opts)
   local field, rule = v.first(
     function() return v.string("instance", opts.instance, {
       pattern = "^[%w][%w%-]*%.[%w%.%-]*%w$", pattern_rule = "must be the Domo instance host, e.g. acme.domo.com" }) end,

@@ -54,8 +54,7 @@ CaptainData.repeat_types = { minute = true, hour = true, day = true, week = true
 -- (default https://api.captaindata.co), common client options
 -- @return client, or nil, Error
 function CaptainData.new(opts)
-  transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string" })
-  opts = v.own_options(opts)
+  opts = transport.check_options("kickoff.captaindata", opts, { api_key = "string", project_id = "string" })
   local field, rule = v.client_options(opts)
   if field then return nil, Error.validation(VENDOR, field, rule) end
   local self = setmetatable({ vendor = VENDOR }, CaptainData)

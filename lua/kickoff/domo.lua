@@ -24,8 +24,7 @@ local start_fields = v.with_call_fields {
 -- token (developer token), and the common client options
 -- @return client, or nil, Error
 function Domo.new(opts)
-  transport.check_options("kickoff.domo", opts, { instance = "string", token = "string" })
-  opts = v.own_options(opts)
+  opts = transport.check_options("kickoff.domo", opts, { instance = "string", token = "string" })
   local bad, why = v.client_options(opts)
   if bad then return nil, Error.validation(VENDOR, bad, why) end
   local base = opts.base_url

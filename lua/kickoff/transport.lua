@@ -40,10 +40,14 @@ end
 -- @param name constructor name for messages
 -- @param opts the user's table
 -- @param own vendor-specific option types
+-- @return a plain copy of the options (exactly what pairs showed)
 function M.check_options(name, opts, own)
   if type(opts) ~= "table" then
     error(string.format("bad argument #1 to '%s' (table expected, got %s)", name, type(opts)), 3)
   end
+  -- a copy, as pairs shows the options: a proxy table cannot answer
+  -- differently later
+  local copy = {}
   for k, v in pairs(opts) do
     local want = own[k] or common_options[k]
     if not want then
@@ -52,7 +56,9 @@ function M.check_options(name, opts, own)
     if type(v) ~= want then
       error(string.format("%s: bad option '%s' (%s expected, got %s)", name, k, want, type(v)), 3)
     end
+    copy[k] = v
   end
+  return copy
 end
 
 --- A client class: `close` and `__tostring` shared by every vendor.

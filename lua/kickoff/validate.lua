@@ -165,17 +165,6 @@ function M.no_nul(field, v)
   if type(v) == "string" and v:find("%z") then return field, "must not contain NUL bytes" end
 end
 
---- A plain copy of a client's options: exactly the fields `pairs` shows
--- (the ones the transport checked), so a table whose __index answers
--- other names cannot slip unchecked values past it.
--- @tparam table opts
--- @treturn table
-function M.own_options(opts)
-  local copy = {}
-  for k, val in pairs(opts) do copy[k] = val end
-  return copy
-end
-
 --- A client's options after the transport checked their names and types:
 -- policy values, and no NUL in text the C core receives.
 local client_ranges = { retry_budget = { 0, 1e6 }, rate = { 1e-3, 1e6 }, rate_burst = { 1, 1e6 } }

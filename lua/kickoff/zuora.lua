@@ -56,11 +56,10 @@ end
 -- of Zuora-Org-Ids), and the common client options
 -- @return client, or nil, Error
 function Zuora.new(opts)
-  transport.check_options("kickoff.zuora", opts, {
+  opts = transport.check_options("kickoff.zuora", opts, {
     env = "string", client_id = "string", client_secret = "string",
     entity_ids = "string", org_ids = "table",
   })
-  opts = v.own_options(opts)
   local invalid, why = v.client_options(opts)
   if invalid then return nil, Error.validation(VENDOR, invalid, why) end
   local base = opts.base_url
