@@ -7,18 +7,9 @@ local sb = assert(sandbox.start { tls = true })
 print("sandbox listening at " .. sb.url .. " (TLS, private CA " .. sb.ca_file .. ")")
 
 -- the examples read their settings from the environment; point them at the
--- sandbox by answering os.getenv from this table first
-local c = sb.credentials
-local env = {
-  KICKOFF_CA_FILE = sb.ca_file,
-  DOMO_BASE_URL = sb.urls.domo, DOMO_ACCESS_TOKEN = c.domo_token,
-  ZUORA_BASE_URL = sb.urls.zuora, ZUORA_CLIENT_ID = c.zuora_client_id, ZUORA_CLIENT_SECRET = c.zuora_client_secret,
-  CAMPAIGNS_BASE_URL = sb.urls.campaigns, DOMO_INSTANCE = "acme.domo.com",
-  DOMO_TOKEN_OWNER_EMAIL = c.campaigns_owner_email,
-  CAPTAINDATA_BASE_URL = sb.urls.captaindata, CAPTAINDATA_API_KEY = c.captaindata_api_key,
-  CAPTAINDATA_PROJECT_ID = c.captaindata_project_id,
-}
-local per_script = { ["examples/campaigns.lua"] = { DOMO_ACCESS_TOKEN = c.campaigns_token } }
+-- sandbox by answering os.getenv with what `kickoff sandbox` would export
+local env = {}
+for _, kv in ipairs(require("kickoff.cli.sandbox").environment(sb)) do env[kv[1]] = kv[2] end
 local real_getenv = os.getenv
 os.getenv = function(name) -- luacheck: ignore 122
   if env[name] ~= nil then return env[name] end
@@ -35,15 +26,12 @@ local examples = {
 local rows, failed = {}, 0
 for _, ex in ipairs(examples) do
   print(("\n== %s (%s)"):format(ex.vendor, ex.script))
-  local saved = {}
-  for k, v in pairs(per_script[ex.script] or {}) do saved[k], env[k] = env[k], v end
   local started = core.monotime()
   -- each example sees no command-line arguments, as when run by hand
   local saved_arg = arg
   arg = {} -- luacheck: ignore 121
   local ok, run = pcall(dofile, ex.script)
   arg = saved_arg -- luacheck: ignore 121
-  for k, v in pairs(saved) do env[k] = v end
   local elapsed = core.monotime() - started
   if not ok then failed = failed + 1 end
   rows[#rows + 1] = {

@@ -44,9 +44,12 @@ if arg and arg[0] and arg[0]:find("nightly_billing%.lua$") then
   local clients = {
     zuora = assert(kickoff.zuora { env = os.getenv("ZUORA_ENV"), base_url = os.getenv("ZUORA_BASE_URL"),
       client_id = os.getenv("ZUORA_CLIENT_ID"), client_secret = os.getenv("ZUORA_CLIENT_SECRET"), ca_file = ca_file }),
-    campaigns = assert(kickoff.campaigns { instance = os.getenv("DOMO_INSTANCE"),
-      base_url = os.getenv("CAMPAIGNS_BASE_URL"), token = os.getenv("CAMPAIGNS_ACCESS_TOKEN"),
-      owner_email = os.getenv("DOMO_TOKEN_OWNER_EMAIL"), ca_file = ca_file }),
+    campaigns = assert(kickoff.campaigns {
+      instance = os.getenv("CAMPAIGNS_INSTANCE") or os.getenv("DOMO_INSTANCE"),
+      base_url = os.getenv("CAMPAIGNS_BASE_URL"),
+      token = os.getenv("CAMPAIGNS_ACCESS_TOKEN") or os.getenv("DOMO_ACCESS_TOKEN"),
+      owner_email = os.getenv("CAMPAIGNS_TOKEN_OWNER_EMAIL") or os.getenv("DOMO_TOKEN_OWNER_EMAIL"),
+      ca_file = ca_file }),
   }
   local summary = M.run(clients, { table.unpack(arg) }, { workflow_id = 397, campaign_id = 42 })
   print(string.format("%d succeeded, %d failed, %d errors, emailed: %s", #summary.succeeded,

@@ -15,15 +15,9 @@ describe("examples", function()
 
   local function run(script)
     local c = sb.credentials
-    local env = {
-      DOMO_BASE_URL = sb.urls.domo, DOMO_ACCESS_TOKEN = c.domo_token,
-      ZUORA_BASE_URL = sb.urls.zuora, ZUORA_CLIENT_ID = c.zuora_client_id,
-      ZUORA_CLIENT_SECRET = c.zuora_client_secret,
-      CAPTAINDATA_BASE_URL = sb.urls.captaindata, CAPTAINDATA_API_KEY = c.captaindata_api_key,
-      CAPTAINDATA_PROJECT_ID = c.captaindata_project_id,
-      KICKOFF_CA_FILE = sb.ca_file,
-      LUA_PATH = "./lua/?.lua;./lua/?/init.lua;;", LUA_CPATH = "./build/?.so;;",
-    }
+    -- what `kickoff sandbox` tells a user to export
+    local env = { LUA_PATH = "./lua/?.lua;./lua/?/init.lua;;", LUA_CPATH = "./build/?.so;;" }
+    for _, kv in ipairs(require("kickoff.cli.sandbox").environment(sb)) do env[kv[1]] = kv[2] end
     local parts = {}
     for k, v in pairs(env) do parts[#parts + 1] = k .. "=" .. shell_quote(v) end
     local p = assert(io.popen(table.concat(parts, " ") .. " lua5.4 " .. script .. " 2>&1"))

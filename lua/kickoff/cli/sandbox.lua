@@ -7,14 +7,6 @@ local output = require("kickoff.cli.output")
 
 local M = {}
 
--- Sandbox credential names (kickoff.sandbox) per vendor client option.
-local CREDENTIALS = {
-  domo = { token = "domo_token" },
-  zuora = { client_id = "zuora_client_id", client_secret = "zuora_client_secret" },
-  campaigns = { token = "campaigns_token", owner_email = "campaigns_owner_email" },
-  captaindata = { api_key = "captaindata_api_key", project_id = "captaindata_project_id" },
-}
-
 -- The sandbox accepts any Domo instance host in a Campaigns body.
 local CAMPAIGNS_INSTANCE = "sandbox.domo.com"
 
@@ -26,10 +18,13 @@ function M.environment(sb)
   end
   for _, vendor in ipairs(config.vendors) do
     set(vendor, "base_url", sb.urls[vendor])
-    local names = {}
-    for option in pairs(CREDENTIALS[vendor]) do names[#names + 1] = option end
-    table.sort(names)
-    for _, option in ipairs(names) do set(vendor, option, sb.credentials[CREDENTIALS[vendor][option]]) end
+    -- the sandbox names each credential <vendor>_<client option>
+    local options = {}
+    for name in pairs(sb.credentials) do
+      options[#options + 1] = name:match("^" .. vendor .. "_(.+)$")
+    end
+    table.sort(options)
+    for _, option in ipairs(options) do set(vendor, option, sb.credentials[vendor .. "_" .. option]) end
     if vendor == "campaigns" then set(vendor, "instance", CAMPAIGNS_INSTANCE) end
   end
   if sb.ca_file then env[#env + 1] = { config.setting("domo", "ca_file").env[1], sb.ca_file } end

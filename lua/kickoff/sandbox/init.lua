@@ -229,12 +229,8 @@ function M.start(opts)
   local self = setmetatable({
     url = info.url, admin_url = info.admin_url, ca_file = info.ca_file, pid = info.pid,
     port = info.port, admin_port = info.admin_port, credentials = info.credentials,
-    tls = opts.tls and true or false, _proc = proc, _base = base,
+    urls = info.urls, tls = opts.tls and true or false, _proc = proc, _base = base,
   }, Sandbox)
-  self.urls = {}
-  for _, v in ipairs({ "domo", "zuora", "campaigns", "captaindata" }) do
-    self.urls[v] = info.url .. "/" .. v
-  end
   return self
 end
 

@@ -22,6 +22,8 @@ local M = {}
 M.VENDORS = { "domo", "zuora", "campaigns", "captaindata" }
 
 --- Sandbox credentials (fake; override with start{credentials=...}).
+-- Named <vendor>_<client option> (kickoff sandbox prints the settings from
+-- these names).
 M.DEFAULT_CREDENTIALS = {
   domo_token = "sandbox-domo-developer-token",
   zuora_client_id = "sandbox-zuora-client-id",
@@ -462,6 +464,8 @@ function M.main(base_path)
   info.ca_file = server:write_ca(base_path .. ".ca.pem")
   info.pid = util.getpid()
   info.credentials = server.credentials
+  info.urls = {}
+  for _, vendor in ipairs(M.VENDORS) do info.urls[vendor] = info.url .. "/" .. vendor end
   info.ready = true
   -- On any orderly exit remove the launcher's files too, in case it died;
   -- the launcher's shell then also skips writing the ".exit" file.
