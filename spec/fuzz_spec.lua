@@ -4,7 +4,7 @@
 -- inputs that once found a bug; a crash, leak, hang or failed property fails
 -- the spec and its report is printed. `make fuzz` is the long run.
 local SECONDS = math.tointeger(tonumber(os.getenv("FUZZ_SMOKE_SECONDS"))) or 4
-local MAKE = "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s "
+local make = require("spec.support").make
 
 -- One target per parser of untrusted input; files found in fuzz/ are added.
 local TARGETS = {
@@ -18,12 +18,6 @@ local function lines(cmd)
   for line in p:lines() do found[#found + 1] = line end
   p:close()
   return found
-end
-
-local function make(target)
-  local p = assert(io.popen(MAKE .. target .. " 2>&1"))
-  local out = p:read("a")
-  return p:close() == true, out
 end
 
 -- From the first sign of trouble to the end: the report and the saved input.

@@ -2,13 +2,7 @@
 -- (gcc), and the suite run against that build under an interpreter linked with
 -- the ASan runtime, leak detection on (mk/sanitize.mk). Any sanitizer report
 -- fails this spec and is printed in full.
-local MAKE = "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s "
-
-local function make(target)
-  local p = assert(io.popen(MAKE .. target .. " 2>&1"))
-  local out = p:read("a")
-  return p:close() == true, out
-end
+local make = require("spec.support").make
 
 -- The first sanitizer report in out, from its header to its SUMMARY line.
 local function sanitizer_report(out)

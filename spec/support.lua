@@ -11,6 +11,16 @@ function M.sandbox(opts)
   return sb
 end
 
+--- Run a target of this repository's Makefile from a spec (outside the
+-- make that may be running the suite). Returns whether it passed, and its
+-- output.
+function M.make(target)
+  local p = assert(io.popen("env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s "
+    .. target .. " 2>&1"))
+  local out = p:read("a")
+  return p:close() == true, out
+end
+
 --- The requests a sandbox vendor received, optionally only those with
 -- filter.method and a path equal to filter.path or matching filter.pattern.
 function M.requests(sb, vendor, filter)

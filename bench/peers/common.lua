@@ -82,4 +82,14 @@ function M.run_ltn12(request, extra)
   end)
 end
 
+--- How many results of kickoff.all/map are runs with an id; the first
+-- failure is reported.
+function M.count_ok(results)
+  local ok = 0
+  for _, r in ipairs(results) do
+    if r[1] and r[1].id ~= nil then ok = ok + 1 else M.report(r[2]) end
+  end
+  return ok
+end
+
 return M

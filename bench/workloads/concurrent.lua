@@ -50,10 +50,7 @@ for rep = 1, reps do
     local start = common.monotime()
     local results = kickoff.all(tasks, { concurrency = spec.concurrency })
     local elapsed = common.monotime() - start
-    local ok = 0
-    for _, r in ipairs(results) do
-      if r[1] and r[1].id ~= nil then ok = ok + 1 else common.report(r[2]) end
-    end
+    local ok = common.count_ok(results)
     local received = sb and #sb:journal("domo") or ok
     io.write(string.format("count=%d concurrency=%d rep=%d elapsed=%.6f ok=%d received=%d\n",
       spec.count, spec.concurrency, rep, elapsed, ok, received))

@@ -36,10 +36,7 @@ for rep = 1, reps do
   local results = kickoff.map(list, function() return domo:start(common.PARAMS) end, { concurrency = concurrency })
   local elapsed = common.monotime() - start
   local connections = accepted() - before - 1
-  local ok = 0
-  for _, r in ipairs(results) do
-    if r[1] and r[1].id ~= nil then ok = ok + 1 else common.report(r[2]) end
-  end
+  local ok = common.count_ok(results)
   io.write(string.format("rep=%d elapsed=%.6f ok=%d connections=%d\n", rep, elapsed, ok, connections))
   io.flush()
   if ok ~= count then failed = true end

@@ -25,13 +25,7 @@ local function collect()
 end
 
 local function all_ok(results)
-  for _, r in ipairs(results) do
-    if not (r[1] and r[1].id ~= nil) then
-      common.report(r[2])
-      return false
-    end
-  end
-  return true
+  return common.count_ok(results) == #results
 end
 
 local BATCH = 1000

@@ -25,10 +25,7 @@ for rep = 1, reps do
   local start = common.monotime()
   local results = kickoff.all(tasks, { concurrency = concurrency })
   local elapsed = common.monotime() - start
-  local ok = 0
-  for _, r in ipairs(results) do
-    if r[1] and r[1].id ~= nil then ok = ok + 1 else common.report(r[2]) end
-  end
+  local ok = common.count_ok(results)
   local tokens, runs = 0, 0
   for _, entry in ipairs(sb:journal("zuora")) do
     if entry.path == "/oauth/token" then tokens = tokens + 1 end
